@@ -1,0 +1,50 @@
+# sarcoma-kg build graph. `make help` lists the targets; `make run` and `make test` work on a fresh clone.
+SHELL := /bin/bash
+.DELETE_ON_ERROR:
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+CLI := $(BIN)/sarcoma-kg
+DIST := dist
+STAMP := $(VENV)/.installed
+# Debian packages the tests and benchmarks use: the OWL API (Protégé's parser), Jena (SHACL peer), Chromium.
+SYSTEM_PACKAGES := libowlapi-java libapache-jena-java chromium chromium-driver
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+install: $(STAMP) java-check ## Create .venv/ and install the package (editable) with its test extras
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is needed (found $$($(PYTHON) --version))"; exit 2; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+java-check: ## Check that Java (for the HermiT reasoner) is installed
+	@command -v java >/dev/null 2>&1 || [ -x "$${JAVA_HOME:-/nonexistent}/bin/java" ] || { \
+	  echo "Java is missing: HermiT needs it. Install a runtime, e.g. 'sudo apt-get install -y default-jre-headless', then rerun."; exit 3; }
+
+system-deps: ## Install the Debian packages the tests use (OWL API, Jena, Chromium) when missing
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "missing Debian packages: $$missing; run: sudo apt-get install -y $$missing"; exit 3; fi; fi
+
+run: install ## Build the graph, reason, validate, answer the stored queries, write dist/
+	$(CLI) build --out $(DIST)
+
+test: install system-deps ## Run the test suite
+	$(BIN)/python -m pytest
+
+lint: install ## ruff check and format check
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+
+clean: ## Remove build products (keeps .venv)
+	rm -rf $(DIST) .pytest_cache
+
+.PHONY: help install java-check system-deps run test lint clean

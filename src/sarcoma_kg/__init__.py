@@ -1,0 +1,13 @@
+"""sarcoma-kg: an OWL 2 DL ontology and knowledge graph of soft tissue sarcoma, with its query toolkit.
+
+The library never prints or exits; ``sarcoma_kg.cli`` turns its results and errors into text and exit codes.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("sarcoma-kg")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree without installing
+    __version__ = "0+unknown"
+
+__all__ = ["__version__"]

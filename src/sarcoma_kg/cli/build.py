@@ -1,0 +1,144 @@
+"""Commands on the release: build, reason, export, stats."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .. import paths
+from ..build import INFERRED_FILE, build, load_built_graph
+from ..errors import IncoherentOntology
+from ..export import ExportFormat, serialize
+from ..fileio import write_atomic
+from ..graph import load_files, load_knowledge_base
+from ..paths import DEFAULT_BUILD_DIR
+from ..reason import reason
+from ..stats import category_counts
+from .render import table
+
+__all__ = ["COMMANDS"]
+
+
+@click.command("build")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_BUILD_DIR,
+    show_default=True,
+    help="Directory for the release files.",
+)
+@click.option(
+    "--ontology",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Ontology file to build from instead of the packaged one.",
+)
+@click.option(
+    "--data",
+    "data",
+    type=click.Path(dir_okay=False, path_type=Path),
+    multiple=True,
+    help="Knowledge-base file(s) to use instead of the packaged data/ (repeatable).",
+)
+def build_command(out_dir: Path, ontology: Path | None, data: tuple[Path, ...]) -> None:
+    """Load ontology and data, reason with HermiT, write the release files.
+
+    Writes sarcoma-kg.ttl (merged), sarcoma-kg.owl (RDF/XML) and sarcoma-kg-inferred.ttl, then prints a summary.
+
+    Example: sarcoma-kg build --out dist
+    """
+    summary = build(out_dir, ontology=ontology, data=list(data) if data else None)
+    counts = summary.counts
+    click.echo(f"built {out_dir}/ in {sum(summary.timings.values()):.1f} s")
+    click.echo(table(["what", "count"], [[k, v] for k, v in counts.items()]))
+    click.echo(f"triples: {summary.asserted_triples} asserted, {summary.inferred_triples} inferred by HermiT")
+    click.echo("reasoner: consistent, no unsatisfiable class (HermiT)")
+    click.echo("timings: " + ", ".join(f"{k} {v:.2f} s" for k, v in summary.timings.items()))
+    for path in summary.outputs:
+        click.echo(f"wrote {path}")
+
+
+@click.command("reason")
+@click.option(
+    "--ontology",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Ontology file to check instead of the packaged one.",
+)
+@click.option(
+    "--data",
+    "data",
+    type=click.Path(dir_okay=False, path_type=Path),
+    multiple=True,
+    help="Data file(s) to check with it instead of the packaged data/ (repeatable).",
+)
+def reason_command(ontology: Path | None, data: tuple[Path, ...]) -> None:
+    """Check the ontology and data with HermiT: exit 0 if consistent and coherent, 1 otherwise.
+
+    Example: sarcoma-kg reason --ontology my-edit.ttl
+    """
+    files = [ontology or paths.ontology_file(), *(data or paths.data_files())]
+    result = reason(load_files(files))
+    if not result.coherent:
+        raise IncoherentOntology(result.consistent, tuple(str(c) for c in result.unsatisfiable))
+    click.echo(f"consistent, no unsatisfiable class; {len(result.inferred)} inferred axioms ({result.seconds:.1f} s)")
+
+
+@click.command("export")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([f.value for f in ExportFormat]),
+    default="turtle",
+    show_default=True,
+    help="Serialisation.",
+)
+@click.option("--inferred", is_flag=True, help="Include HermiT's inferred axioms.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Output file ('-' for standard output); written atomically.",
+)
+@click.option(
+    "--build-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_BUILD_DIR,
+    show_default=True,
+    help=f"Where a current {INFERRED_FILE} is reused from.",
+)
+def export_command(fmt: str, inferred: bool, output: Path, build_dir: Path) -> None:
+    """Export the knowledge graph deterministically (same inputs, same bytes).
+
+    Example: sarcoma-kg export --format ntriples --inferred -o sarcoma-kg.nt
+    """
+    graph = load_built_graph(build_dir) if inferred else load_knowledge_base()
+    data = serialize(graph, ExportFormat(fmt))
+    if str(output) == "-":
+        click.get_binary_stream("stdout").write(data)
+    else:
+        write_atomic(output, data)
+        click.echo(f"wrote {output} ({len(graph)} triples)", err=True)
+
+
+@click.command("stats")
+@click.option(
+    "--build-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_BUILD_DIR,
+    show_default=True,
+    help=f"Where a current {INFERRED_FILE} is reused from.",
+)
+def stats_command(build_dir: Path) -> None:
+    """Counts of classes and individuals per top category of the ontology.
+
+    Example: sarcoma-kg stats
+    """
+    rows = category_counts(load_built_graph(build_dir))
+    click.echo(table(["category", "label", "classes", "individuals"], rows))
+
+
+COMMANDS = [build_command, reason_command, export_command, stats_command]

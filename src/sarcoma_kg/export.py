@@ -1,0 +1,90 @@
+"""Deterministic serialisation: the same graph gives the same bytes, every run, on every machine.
+
+Blank nodes get canonical labels (W3C RDFC-1.0, computed by Oxigraph), triples are sorted by their N-Triples
+form, and the prefix map is fixed; Oxigraph's serialisers then write them in that order.
+"""
+
+from __future__ import annotations
+
+import os
+from enum import StrEnum
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+
+from .errors import InputError
+from .fileio import write_atomic
+from .graph import ox_store
+from .namespaces import PREFIXES
+
+__all__ = ["ExportFormat", "canonical_triples", "export", "serialize", "to_ox_term"]
+
+
+class ExportFormat(StrEnum):
+    """Export formats; the value is what the CLI accepts."""
+
+    TURTLE = "turtle"
+    NTRIPLES = "ntriples"
+    JSONLD = "jsonld"
+    RDFXML = "rdfxml"
+
+    @property
+    def suffix(self) -> str:
+        return {"turtle": ".ttl", "ntriples": ".nt", "jsonld": ".jsonld", "rdfxml": ".owl"}[self.value]
+
+    @property
+    def ox_format(self) -> ox.RdfFormat:
+        return {
+            "turtle": ox.RdfFormat.TURTLE,
+            "ntriples": ox.RdfFormat.N_TRIPLES,
+            "jsonld": ox.RdfFormat.JSON_LD,
+            "rdfxml": ox.RdfFormat.RDF_XML,
+        }[self.value]
+
+    @classmethod
+    def parse(cls, value: str) -> ExportFormat:
+        try:
+            return cls(value.lower())
+        except ValueError:
+            choices = ", ".join(f.value for f in cls)
+            raise InputError(f"unknown export format '{value}' (choose one of {choices})") from None
+
+
+def to_ox_term(term: URIRef | BNode | Literal) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """An rdflib term as an Oxigraph term."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    datatype = ox.NamedNode(str(term.datatype)) if term.datatype and not term.language else None
+    return ox.Literal(str(term), language=term.language, datatype=datatype)
+
+
+def _ox_triples(graph: Graph):
+    store = ox_store(graph)
+    if store is not None:
+        for quad in store.quads_for_pattern(None, None, None, ox.DefaultGraph()):
+            yield quad.triple
+        return
+    for s, p, o in graph:
+        yield ox.Triple(to_ox_term(s), to_ox_term(p), to_ox_term(o))
+
+
+def canonical_triples(graph: Graph) -> list[ox.Triple]:
+    """The graph's triples with RDFC-1.0 blank-node labels, sorted by their N-Triples form."""
+    dataset = ox.Dataset(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in _ox_triples(graph))
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    return sorted((q.triple for q in dataset), key=str)
+
+
+def serialize(graph: Graph, fmt: ExportFormat = ExportFormat.TURTLE) -> bytes:
+    """The graph as bytes in ``fmt``, byte-identical for identical graphs."""
+    fmt = ExportFormat(fmt)
+    prefixes = PREFIXES if fmt in (ExportFormat.TURTLE, ExportFormat.RDFXML, ExportFormat.JSONLD) else None
+    return ox.serialize(canonical_triples(graph), format=fmt.ox_format, prefixes=prefixes)
+
+
+def export(graph: Graph, path: str | os.PathLike[str], fmt: ExportFormat = ExportFormat.TURTLE) -> Path:
+    """Serialise ``graph`` to ``path`` atomically."""
+    return write_atomic(path, serialize(graph, fmt))

@@ -1,0 +1,129 @@
+"""Loading RDF: one place that parses files into a graph, on Oxigraph by default.
+
+The default store is Oxigraph behind the rdflib ``Graph`` API (oxrdflib): parsing goes through Oxigraph's own
+parsers (the ``ox-*`` formats, about 15x faster than rdflib's) and SPARQL through Oxigraph's engine (25-650x
+faster than rdflib's, and right where rdflib was once wrong). rdflib's in-memory store stays available as
+``StoreKind.MEMORY`` for comparison; parsing is the same Oxigraph parser either way, so errors read the same.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from enum import StrEnum
+from pathlib import Path
+
+import pyoxigraph as ox
+from oxrdflib import OxigraphStore
+from rdflib import Graph
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+
+from . import paths
+from .errors import InputError, RdfSyntaxError
+from .namespaces import bind_prefixes
+
+__all__ = [
+    "StoreKind",
+    "knowledge_base_files",
+    "load_files",
+    "load_knowledge_base",
+    "new_graph",
+    "ox_store",
+    "parse_into",
+    "parser_format",
+]
+
+
+class StoreKind(StrEnum):
+    """Which triple store backs a graph."""
+
+    OXIGRAPH = "oxigraph"
+    MEMORY = "memory"
+
+
+_PARSER_FORMATS = {
+    ".ttl": "ox-turtle",
+    ".turtle": "ox-turtle",
+    ".nt": "ox-ntriples",
+    ".owl": "ox-xml",
+    ".rdf": "ox-xml",
+    ".xml": "ox-xml",
+    ".jsonld": "ox-json-ld",
+    ".json": "ox-json-ld",
+}
+
+
+def new_graph(store: StoreKind = StoreKind.OXIGRAPH) -> Graph:
+    """An empty graph with the project's prefixes bound.
+
+    >>> len(new_graph())
+    0
+    """
+    if StoreKind(store) is StoreKind.OXIGRAPH:
+        graph = Graph(store=OxigraphStore(store=ox.Store()), identifier=DATASET_DEFAULT_GRAPH_ID)
+    else:
+        graph = Graph()
+    return bind_prefixes(graph)
+
+
+def ox_store(graph: Graph) -> ox.Store | None:
+    """The pyoxigraph store behind ``graph``, or None when it is not Oxigraph-backed."""
+    store = graph.store
+    if isinstance(store, OxigraphStore):
+        return store._inner
+    return None
+
+
+def parser_format(path: str | os.PathLike[str]) -> str:
+    """The Oxigraph parser for a file, chosen by its extension."""
+    suffix = Path(path).suffix.lower()
+    try:
+        return _PARSER_FORMATS[suffix]
+    except KeyError:
+        known = ", ".join(sorted(_PARSER_FORMATS))
+        raise InputError(f"{path}: unknown RDF file type '{suffix}' (expected one of {known})") from None
+
+
+def parse_into(graph: Graph, path: str | os.PathLike[str]) -> None:
+    """Parse one file into ``graph``; unreadable or invalid files raise ``InputError`` naming file and line."""
+    file = Path(path)
+    fmt = parser_format(file)
+    if not file.is_file():
+        raise InputError(f"{file}: no such file")
+    if not os.access(file, os.R_OK):
+        raise InputError(f"{file}: not readable")
+    try:
+        graph.parse(str(file), format=fmt)
+    except SyntaxError as exc:
+        detail = str(exc.msg if hasattr(exc, "msg") else exc).split("\n")[0]
+        raise RdfSyntaxError(str(file), detail, exc.lineno, exc.offset) from exc
+    except UnicodeDecodeError as exc:
+        raise RdfSyntaxError(str(file), f"not UTF-8 text ({exc.reason})") from exc
+    except (ValueError, OSError) as exc:
+        raise RdfSyntaxError(str(file), str(exc).split("\n")[0]) from exc
+
+
+def load_files(
+    files: Iterable[str | os.PathLike[str]],
+    *,
+    store: StoreKind = StoreKind.OXIGRAPH,
+    graph: Graph | None = None,
+) -> Graph:
+    """Parse ``files`` (in the order given) into ``graph`` or a new one, and return it."""
+    target = graph if graph is not None else new_graph(store)
+    for file in files:
+        parse_into(target, file)
+    return target
+
+
+def knowledge_base_files(*, include_data: bool = True) -> list[Path]:
+    """The ontology, then (optionally) the knowledge-base data files."""
+    files = [paths.ontology_file()]
+    if include_data:
+        files.extend(paths.data_files())
+    return files
+
+
+def load_knowledge_base(*, store: StoreKind = StoreKind.OXIGRAPH, include_data: bool = True) -> Graph:
+    """The asserted ontology and knowledge base, merged into one graph."""
+    return load_files(knowledge_base_files(include_data=include_data), store=store)

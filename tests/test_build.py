@@ -1,0 +1,131 @@
+"""The main job: `build` reasons with HermiT and writes three release files, deterministically and atomically."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+from rdflib import Graph
+from rdflib.compare import isomorphic
+
+from sarcoma_kg.build import INFERRED_FILE, MERGED_FILE, OWL_FILE
+from sarcoma_kg.cli import main
+from sarcoma_kg.namespaces import SARC
+
+RELEASE_FILES = (MERGED_FILE, OWL_FILE, INFERRED_FILE)
+SCRIPT = Path(sys.executable).parent / "sarcoma-kg"
+
+
+def _digests(directory: Path) -> dict[str, str]:
+    return {name: hashlib.sha256((directory / name).read_bytes()).hexdigest() for name in RELEASE_FILES}
+
+
+def test_build_writes_the_three_release_files(build_summary):
+    assert sorted(p.name for p in build_summary.outputs) == sorted(RELEASE_FILES)
+    assert all(p.stat().st_size > 0 for p in build_summary.outputs)
+
+
+def test_build_finds_the_knowledge_base_consistent_and_coherent(build_summary):
+    assert build_summary.reasoner.consistent
+    assert build_summary.reasoner.unsatisfiable == ()
+
+
+def test_build_counts_what_it_built(build_summary):
+    counts = build_summary.counts
+    assert counts["classes"] > 100
+    assert counts["statements"] > 50
+    assert counts["sources"] == 5
+    assert counts["cases"] >= 1
+
+
+def test_inferred_release_holds_hermits_classification(kg):
+    # Pazopanib only asserts that it inhibits a tyrosine kinase; HermiT classifies it as a TKI.
+    assert (SARC.Pazopanib, None, None) in kg
+    ask = "ASK { sarc:Pazopanib rdfs:subClassOf+ sarc:TyrosineKinaseInhibitor }"
+    assert kg.query(ask).askAnswer
+
+
+def test_merged_turtle_and_rdfxml_are_the_same_graph(build_dir):
+    turtle = Graph().parse(build_dir / MERGED_FILE, format="turtle")
+    rdfxml = Graph().parse(build_dir / OWL_FILE, format="xml")
+    assert isomorphic(turtle, rdfxml)
+
+
+def test_inferred_release_adds_to_the_merged_graph(build_dir):
+    merged = Graph().parse(build_dir / MERGED_FILE, format="turtle")
+    inferred = Graph().parse(build_dir / INFERRED_FILE, format="turtle")
+    assert len(inferred) > len(merged)
+
+
+def test_builds_in_separate_processes_are_byte_identical(tmp_path, build_dir):
+    # A different hash seed per process shakes out any dependence on set or dict order.
+    env = dict(os.environ, PYTHONHASHSEED="12345")
+    out = tmp_path / "again"
+    subprocess.run([str(SCRIPT), "build", "--out", str(out)], check=True, env=env, capture_output=True)
+    assert _digests(out) == _digests(build_dir)
+
+
+def test_build_prints_a_summary(tmp_path):
+    result = CliRunner().invoke(main, ["build", "--out", str(tmp_path / "dist")])
+    assert result.exit_code == 0, result.output
+    assert "consistent, no unsatisfiable class" in result.output
+    assert "statements" in result.output
+
+
+def test_garbled_ontology_is_one_line_error_and_previous_release_survives(tmp_path, build_dir, test_data):
+    out = tmp_path / "dist"
+    shutil.copytree(build_dir, out)
+    before = _digests(out)
+    garbled = tmp_path / "garbled.ttl"
+    shutil.copy(test_data / "build" / "garbled.ttl", garbled)
+    garbled_bytes = garbled.read_bytes()
+
+    result = subprocess.run(
+        [str(SCRIPT), "build", "--out", str(out), "--ontology", str(garbled)], capture_output=True, text=True
+    )
+
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert f"{garbled}:3" in result.stderr and "invalid RDF" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert _digests(out) == before
+    assert garbled.read_bytes() == garbled_bytes
+
+
+def test_missing_data_file_is_exit_2(tmp_path):
+    result = CliRunner().invoke(main, ["build", "--out", str(tmp_path), "--data", str(tmp_path / "nope.ttl")])
+    assert result.exit_code == 2
+    assert "nope.ttl: no such file" in result.output
+    assert not list(tmp_path.iterdir())
+
+
+def test_reason_names_the_unsatisfiable_class(test_data):
+    result = CliRunner().invoke(main, ["reason", "--ontology", str(test_data / "build" / "incoherent.ttl")])
+    assert result.exit_code == 1
+    assert "https://example.org/incoherent/Chimera" in result.output
+
+
+def test_reason_reports_an_inconsistent_knowledge_base(test_data):
+    result = CliRunner().invoke(main, ["reason", "--ontology", str(test_data / "build" / "inconsistent.ttl")])
+    assert result.exit_code == 1
+    assert "inconsistent" in result.output
+
+
+def test_reason_on_the_shipped_knowledge_base_succeeds():
+    result = CliRunner().invoke(main, ["reason"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("consistent")
+
+
+def test_reason_without_java_is_an_environment_error():
+    env = {key: value for key, value in os.environ.items() if key != "JAVA_HOME"}
+    env["PATH"] = "/nonexistent"
+    result = subprocess.run([str(SCRIPT), "reason"], capture_output=True, text=True, env=env)
+    assert result.returncode == 3
+    assert "Java was not found" in result.stderr
+    assert "Traceback" not in result.stderr
