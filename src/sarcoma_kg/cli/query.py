@@ -1,0 +1,202 @@
+"""Commands on the stored queries: ``queries`` (the catalogue) and ``query`` (answer one, here or remotely)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..build import INFERRED_FILE, load_built_graph
+from ..endpoint import DEFAULT_TIMEOUT, run_remote
+from ..graph import StoreKind, load_files
+from ..paths import DEFAULT_BUILD_DIR
+from ..queries import (
+    QueryResult,
+    ResultFormat,
+    StoredQuery,
+    adhoc_query,
+    bind_params,
+    catalogue_markdown,
+    get_query,
+    load_catalogue,
+    run_local,
+    serialize_result,
+    table_rows,
+    update_readme,
+)
+from .render import table
+
+__all__ = ["COMMANDS"]
+
+_CELL_WIDTH = 60
+
+
+def _short(text: str, width: int) -> str:
+    return text if width <= 0 or len(text) <= width else text[: width - 1] + "…"
+
+
+def _render_table(result: QueryResult, *, max_rows: int = 0, width: int = _CELL_WIDTH) -> str:
+    if result.boolean is not None:
+        return "true" if result.boolean else "false"
+    rows = table_rows(result)
+    shown = rows[:max_rows] if max_rows > 0 else rows
+    text = table(result.columns, [[_short(cell, width) for cell in row] for row in shown])
+    more = f"\n... {len(rows) - len(shown)} more row(s)" if len(shown) < len(rows) else ""
+    return f"{text}{more}\n({len(rows)} row{'s' if len(rows) != 1 else ''})"
+
+
+def _param_values(items: tuple[str, ...]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise click.UsageError(f"--param wants NAME=VALUE, not '{item}'")
+        values[name.strip()] = value
+    return values
+
+
+@click.command("queries")
+@click.option("--markdown", is_flag=True, help="Print the catalogue as the README's Markdown table.")
+@click.option(
+    "--write-readme",
+    "readme",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Rewrite the catalogue between the query-catalogue markers of this README.",
+)
+@click.option("--run", "run_all", is_flag=True, help="Answer every stored query (defaults) and show short tables.")
+@click.option(
+    "--max-rows",
+    type=click.IntRange(min=0),
+    default=5,
+    show_default=True,
+    help="With --run: rows shown per query (0 = all).",
+)
+@click.option(
+    "--build-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_BUILD_DIR,
+    show_default=True,
+    help=f"With --run: where a current {INFERRED_FILE} is reused from.",
+)
+def queries_command(markdown: bool, readme: Path | None, run_all: bool, max_rows: int, build_dir: Path) -> None:
+    """List the stored queries: name, summary and parameters (with their defaults).
+
+    Example: sarcoma-kg queries --run --max-rows 3
+    """
+    catalogue = load_catalogue()
+    if readme is not None:
+        current = update_readme(readme, catalogue=catalogue)
+        click.echo(f"{readme}: query catalogue {'already current' if current else 'rewritten'}")
+        return
+    if markdown:
+        click.echo(catalogue_markdown(catalogue), nl=False)
+        return
+    if run_all:
+        graph = load_built_graph(build_dir)
+        for query in catalogue:
+            result = run_local(graph, query.text, bind_params(query))
+            click.echo(f"== {query.name}: {query.summary}")
+            click.echo(_render_table(result, max_rows=max_rows) + "\n")
+        return
+    rows = [[q.name, q.summary, " ".join(f"{p.name}={p.default}" for p in q.params)] for q in catalogue]
+    click.echo(table(["name", "summary", "params (defaults)"], rows))
+
+
+def _select_query(query: str | None, query_text: str | None) -> StoredQuery:
+    if query_text is not None and query is not None:
+        raise click.UsageError("give a stored query NAME, a FILE.rq or --query-text, not several")
+    if query_text is not None:
+        return adhoc_query(query_text)
+    if query is None or query == "-":
+        stdin = sys.stdin
+        if query is None and stdin.isatty():
+            raise click.UsageError("give a stored query NAME, a FILE.rq, --query-text or '-' to read standard input")
+        return adhoc_query(stdin.read(), name="<stdin>")
+    return get_query(query)
+
+
+@click.command("query")
+@click.argument("query", required=False, metavar="[NAME|FILE.rq|-]")
+@click.option(
+    "-p",
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A parameter value (repeatable); CURIEs such as sarc:KaposiSarcoma are expanded.",
+)
+@click.option("--query-text", help="Ad-hoc SPARQL (SELECT or ASK); the project prefixes are predeclared.")
+@click.option(
+    "--data",
+    "data_files",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Extra RDF file(s) to add to the built graph (repeatable), e.g. imported cases.",
+)
+@click.option("--endpoint", metavar="URL", help="Run on this SPARQL 1.1 endpoint instead of the built graph.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=DEFAULT_TIMEOUT,
+    show_default=True,
+    help="With --endpoint: seconds to wait for the answer.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([f.value for f in ResultFormat]),
+    default="table",
+    show_default=True,
+    help="table for a terminal; csv, tsv, json are the W3C SPARQL 1.1 results formats.",
+)
+@click.option(
+    "--build-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_BUILD_DIR,
+    show_default=True,
+    help=f"Where a current {INFERRED_FILE} is reused from.",
+)
+@click.option(
+    "--store",
+    type=click.Choice([s.value for s in StoreKind]),
+    default=StoreKind.OXIGRAPH.value,
+    show_default=True,
+    help="Embedded store: Oxigraph (fast), or rdflib's in-memory store and SPARQL engine, for comparison.",
+)
+def query_command(
+    query: str | None,
+    params: tuple[str, ...],
+    query_text: str | None,
+    data_files: tuple[Path, ...],
+    endpoint: str | None,
+    timeout: float,
+    fmt: str,
+    build_dir: Path,
+    store: str,
+) -> None:
+    """Answer a stored query (by NAME), a query file or ad-hoc SPARQL, on the built graph or an endpoint.
+
+    Parameters are bound as RDF terms, never pasted into the query. Updates are refused (exit 2); an
+    unreachable endpoint, HTTP error or timeout exits 3.
+
+    Example: sarcoma-kg query therapies-for-disease --param disease=sarc:SoftTissueSarcoma --format csv
+    """
+    stored = _select_query(query, query_text)
+    bindings = bind_params(stored, _param_values(params))
+    if endpoint is not None:
+        if data_files:
+            raise click.UsageError("--data adds files to the local graph; it cannot be used with --endpoint")
+        result = run_remote(endpoint, stored.text, bindings, timeout=timeout)
+    else:
+        graph = load_built_graph(build_dir, store=StoreKind(store))
+        load_files(data_files, graph=graph)
+        result = run_local(graph, stored.text, bindings)
+    if ResultFormat(fmt) is ResultFormat.TABLE:
+        click.echo(_render_table(result))
+    else:
+        click.echo(serialize_result(result, fmt), nl=False)
+
+
+COMMANDS = [queries_command, query_command]

@@ -1,0 +1,76 @@
+"""A small client for remote SPARQL 1.1 endpoints (behind SPARQLWrapper), so stored queries run where
+researchers loaded our export: Oxigraph, Fuseki, GraphDB, Virtuoso...
+
+Parameters travel as RDF terms, exactly as they do locally: a ``VALUES`` block written from each term's
+N-Triples form (see :func:`sarcoma_kg.queries.inject_bindings`). Results come back as W3C JSON and are turned
+into rdflib terms, so local and remote rows compare equal.
+
+Network failures, HTTP errors and timeouts become one ``EndpointError`` (exit 3) naming the URL.
+"""
+
+from __future__ import annotations
+
+import io
+import socket
+import urllib.error
+from collections.abc import Mapping
+from urllib.parse import urlparse
+
+from rdflib.query import Result
+from rdflib.term import Node
+from SPARQLWrapper import JSON, POST, SPARQLWrapper
+from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+
+from .errors import EndpointError, InputError
+from .namespaces import sparql_prologue
+from .queries import QueryResult, answerable_form, inject_bindings, result_from_rdflib
+
+__all__ = ["DEFAULT_TIMEOUT", "run_remote"]
+
+DEFAULT_TIMEOUT = 30.0
+
+
+def _check_url(url: str) -> None:
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise InputError(f"'{url}' is not an http(s) URL of a SPARQL endpoint (e.g. http://127.0.0.1:7878/query)")
+
+
+def run_remote(
+    url: str,
+    query_text: str,
+    bindings: Mapping[str, Node] | None = None,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> QueryResult:
+    """Answer a SELECT or ASK query on the SPARQL endpoint at ``url`` (the project prefixes are declared)."""
+    _check_url(url)
+    answerable_form(query_text)
+    text = sparql_prologue() + inject_bindings(query_text, dict(bindings or {}))
+    client = SPARQLWrapper(url)
+    client.setQuery(text)
+    client.setMethod(POST)
+    client.setReturnFormat(JSON)
+    client.setTimeout(int(max(1, round(timeout))))
+    try:
+        response = client.query().response
+        data = response.read()
+    except SPARQLWrapperException as exc:
+        detail = " ".join(str(exc).split())[:300]
+        raise EndpointError(f"{url}: the endpoint refused the query: {detail}") from None
+    except urllib.error.HTTPError as exc:
+        raise EndpointError(f"{url}: HTTP {exc.code} {exc.reason}") from None
+    except urllib.error.URLError as exc:
+        reason = exc.reason
+        if isinstance(reason, (TimeoutError, socket.timeout)):
+            raise EndpointError(f"{url}: no answer within {timeout:g} s") from None
+        raise EndpointError(f"{url}: cannot reach the endpoint ({reason})") from None
+    except TimeoutError:
+        raise EndpointError(f"{url}: no answer within {timeout:g} s") from None
+    except (OSError, ValueError) as exc:
+        raise EndpointError(f"{url}: {exc}") from None
+    try:
+        result = Result.parse(io.BytesIO(data), format="json")
+    except Exception as exc:
+        raise EndpointError(f"{url}: the answer is not SPARQL JSON results ({type(exc).__name__})") from None
+    return result_from_rdflib(result)
