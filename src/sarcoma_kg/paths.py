@@ -70,3 +70,8 @@ def queries_dir() -> Path:
 
 def qc_queries_dir() -> Path:
     return queries_dir() / "qc"
+
+
+def context_file() -> Path:
+    """The published JSON-LD @context (prefixes and short names for our terms)."""
+    return resource_root() / "context" / "sarcoma-kg.context.jsonld"

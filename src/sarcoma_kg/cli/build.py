@@ -8,12 +8,14 @@ import click
 
 from .. import paths
 from ..build import INFERRED_FILE, build, load_built_graph
-from ..errors import IncoherentOntology
+from ..errors import IncoherentOntology, InputError
 from ..export import ExportFormat, serialize
 from ..fileio import write_atomic
 from ..graph import load_files, load_knowledge_base
+from ..kgx import write_kgx
 from ..paths import DEFAULT_BUILD_DIR
 from ..reason import reason
+from ..release import jsonld_document
 from ..stats import category_counts
 from .render import table
 
@@ -90,18 +92,23 @@ def reason_command(ontology: Path | None, data: tuple[Path, ...]) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice([f.value for f in ExportFormat]),
+    type=click.Choice([*(f.value for f in ExportFormat), "kgx"]),
     default="turtle",
     show_default=True,
-    help="Serialisation.",
+    help="Serialisation; 'kgx' writes Biolink KGX nodes.tsv and edges.tsv into the -o directory (reasoned graph).",
 )
 @click.option("--inferred", is_flag=True, help="Include HermiT's inferred axioms.")
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     required=True,
-    help="Output file ('-' for standard output); written atomically.",
+    help="Output file ('-' for standard output), or directory for kgx; written atomically.",
+)
+@click.option(
+    "--jsonld-context",
+    metavar="embed|URL",
+    help="jsonld only: embed the published @context (context/sarcoma-kg.context.jsonld) or reference it by URL.",
 )
 @click.option(
     "--build-dir",
@@ -110,13 +117,23 @@ def reason_command(ontology: Path | None, data: tuple[Path, ...]) -> None:
     show_default=True,
     help=f"Where a current {INFERRED_FILE} is reused from.",
 )
-def export_command(fmt: str, inferred: bool, output: Path, build_dir: Path) -> None:
+def export_command(fmt: str, inferred: bool, output: Path, jsonld_context: str | None, build_dir: Path) -> None:
     """Export the knowledge graph deterministically (same inputs, same bytes).
 
     Example: sarcoma-kg export --format ntriples --inferred -o sarcoma-kg.nt
+    Example: sarcoma-kg export --format kgx -o dist/kgx
     """
+    if fmt == "kgx":
+        nodes, edges = write_kgx(load_built_graph(build_dir), output)
+        click.echo(f"wrote {nodes} and {edges}", err=True)
+        return
     graph = load_built_graph(build_dir) if inferred else load_knowledge_base()
-    data = serialize(graph, ExportFormat(fmt))
+    if jsonld_context and fmt != ExportFormat.JSONLD.value:
+        raise InputError("--jsonld-context goes with --format jsonld")
+    if jsonld_context:
+        data = jsonld_document(graph, None if jsonld_context == "embed" else jsonld_context)
+    else:
+        data = serialize(graph, ExportFormat(fmt))
     if str(output) == "-":
         click.get_binary_stream("stdout").write(data)
     else:

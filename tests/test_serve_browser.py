@@ -1,0 +1,94 @@
+"""The query page in a real headless Chromium (Debian's chromium + chromedriver, driven by Selenium):
+open the page, pick a stored query, run it, see its rows."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from rdflib import Graph
+
+from sarcoma_kg.queries import bind_params, get_query, run_local
+from sarcoma_kg.serve import RunningServer, ServeConfig, running
+
+pytestmark = [pytest.mark.browser, pytest.mark.server]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+# Flags that keep Chromium offline and quiet in a container: no sandbox, no GPU, no background traffic.
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--window-size=1280,1600",
+)
+
+
+@pytest.fixture(scope="module")
+def served(build_dir: Path) -> Iterator[RunningServer]:
+    with running(ServeConfig(port=0, build_dir=build_dir)) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory):
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+
+    for binary in (CHROMIUM, CHROMEDRIVER):
+        if not shutil.which(binary):
+            pytest.fail(f"{binary} is missing: run 'make system-deps' (Debian packages chromium, chromium-driver)")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
+
+
+def _open(browser, url: str) -> None:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(url)
+    WebDriverWait(browser, 30).until(lambda d: d.execute_script("return !!(window.sarcomaKg && window.Yasgui)"))
+
+
+@pytest.mark.parametrize("name", ["therapies-for-metastatic-asps", "asps-symptoms", "case-stages"])
+def test_a_stored_query_runs_in_the_page_and_shows_its_rows(browser, served: RunningServer, kg: Graph, name) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    query = get_query(name)
+    expected = run_local(kg, query.text, bind_params(query))
+    assert expected.rows, "the stored query should have rows on the release"
+    _open(browser, served.url)
+    Select(browser.find_element(By.ID, "example")).select_by_visible_text(f"{query.name} \u2014 {query.summary}")
+    assert browser.find_element(By.ID, "example-description").text == query.description
+    browser.find_element(By.ID, "run").click()
+    rows = WebDriverWait(browser, 30).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, ".yasr table.dataTable tbody tr")
+    )
+    headers = [h.text.strip() for h in browser.find_elements(By.CSS_SELECTOR, ".yasr table.dataTable thead th")]
+    assert [h for h in headers if h and h != "#"] == list(query.columns)
+    summary = browser.find_element(By.CSS_SELECTOR, ".yasr_response_chip").text
+    assert summary.startswith(f"{len(expected.rows)} result")
+    assert len(rows) == min(len(expected.rows), 50)  # YASR's first page
+
+
+def test_the_page_made_no_request_outside_the_server(browser, served: RunningServer) -> None:
+    _open(browser, served.url)
+    urls = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    assert urls, "the page loads its assets"
+    assert all(url.startswith(served.url) for url in urls), urls
+    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert errors == []
