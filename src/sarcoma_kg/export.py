@@ -73,9 +73,13 @@ def _ox_triples(graph: Graph):
 
 def canonical_triples(graph: Graph) -> list[ox.Triple]:
     """The graph's triples with RDFC-1.0 blank-node labels, sorted by their N-Triples form."""
-    dataset = ox.Dataset(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in _ox_triples(graph))
-    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
-    return sorted((q.triple for q in dataset), key=str)
+    triples = list(_ox_triples(graph))
+    if any(isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode) for t in triples):
+        # Only blank nodes need canonical labels; a graph without them (e.g. imported cases) skips the work.
+        dataset = ox.Dataset(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples)
+        dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+        triples = [q.triple for q in dataset]
+    return sorted(triples, key=str)
 
 
 def serialize(graph: Graph, fmt: ExportFormat = ExportFormat.TURTLE) -> bytes:

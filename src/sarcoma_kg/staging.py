@@ -1,0 +1,210 @@
+"""Staging patient cases by the PDQ tables, and checking recorded stages, with the rules that live in the graph.
+
+Nothing here knows a staging rule or a site name. The stage comes from the stored query ``case-stages``
+(queries/case-stages.rq), which walks the primary site's anatomy to a ``sarc:stagedBy`` system and matches the
+tumour against that system's ``sarc:StagingRule`` individuals (data/staging-rules.ttl, source 003). A recorded
+stage that contradicts those rules is found by the SHACL shape in shapes/case-staging.ttl, run by the project's
+validator; ``shape_problems`` maps each of its results back to the spreadsheet row the case came from.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Mapping, Sequence
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from .cases import CaseRecord, RowProblem, Spreadsheet, TermIndex, case_nodes, import_spreadsheet
+from .graph import new_graph, ox_store
+from .namespaces import CASE, SARC
+from .queries import QueryResult, get_query, run_local
+
+__all__ = [
+    "CASE_STAGES_QUERY",
+    "NOT_STAGED",
+    "STAGE_COLUMNS",
+    "fill_recorded_stages",
+    "merged_graph",
+    "shape_problems",
+    "stage_cases",
+    "stage_graph",
+]
+
+CASE_STAGES_QUERY = "case-stages"
+NOT_STAGED = "not staged"
+STAGE_COLUMNS = ("case_id", "diagnosis", "primary_site", "stage", "staging_system")
+
+_COLUMN_OF = {
+    SARC.caseId: "case_id",
+    SARC.hasDiagnosis: "diagnosis",
+    SARC.hasPrimarySite: "primary_site",
+    SARC.tumourSizeCm: "size_cm",
+    SARC.hasGrade: "grade",
+    SARC.hasNodalSpread: "nodal_spread",
+    SARC.hasDistantMetastasis: "distant_metastasis",
+    SARC.hasMetastasisSite: "metastasis_sites",
+    SARC.ageYears: "age",
+    SARC.hasSex: "sex",
+    SARC.receivedTherapy: "therapies",
+    SARC.recordedStage: "recorded_stage",
+}
+
+
+def _quads(graph: Graph) -> Iterable[ox.Quad]:
+    store = ox_store(graph)
+    if store is not None:
+        return (ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in store)
+    from .export import to_ox_term
+
+    return (ox.Quad(to_ox_term(s), to_ox_term(p), to_ox_term(o), ox.DefaultGraph()) for s, p, o in graph)
+
+
+def merged_graph(*graphs: Graph) -> Graph:
+    """One Oxigraph-backed graph holding every triple of ``graphs`` (bulk-copied; the inputs are not changed)."""
+    merged = new_graph()
+    store = ox_store(merged)
+    assert store is not None
+    for graph in graphs:
+        _copy_into(store, graph, ox.DefaultGraph())
+    return merged
+
+
+def _copy_into(store: ox.Store, graph: Graph, target: ox.NamedNode | ox.DefaultGraph) -> None:
+    """Add ``graph``'s triples to ``store`` in ``target``; Oxigraph-backed graphs are copied inside Oxigraph
+    (N-Triples out, in again), with no Python object per triple."""
+    source = ox_store(graph)
+    if source is None:
+        store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, target) for q in _quads(graph))
+        return
+    data = source.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+    store.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=target)
+
+
+def stage_graph(graph: Graph, *, cases: Sequence[str] | None = None) -> QueryResult:
+    """Run the stored query ``case-stages`` on ``graph`` (the reasoned knowledge base plus any cases).
+
+    ``cases`` (case IRIs) restricts the rows to those cases, through a trailing VALUES block built from the IRIs
+    as RDF terms (never pasted text).
+    """
+    query = get_query(CASE_STAGES_QUERY)
+    if cases is None:
+        return run_local(graph, query.text)
+    values = " ".join(URIRef(c).n3() for c in cases)
+    text = f"{query.text}\nVALUES ?case {{ {values} }}"
+    store = ox_store(graph)
+    if store is None:
+        return run_local(graph, text)
+    # Straight to Oxigraph: the stored query was checked read-only when loaded, and re-parsing it with rdflib's
+    # parser to check again costs seconds once the VALUES block lists tens of thousands of cases.
+    solutions = store.query(text)
+    columns = tuple(v.value for v in solutions.variables)
+    rows = tuple(tuple(_to_rdflib(solution[name]) for name in columns) for solution in solutions)
+    return QueryResult(columns, rows)
+
+
+def _to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> Node | None:
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if term.language:
+        return Literal(term.value, lang=term.language)
+    return Literal(term.value, datatype=URIRef(term.datatype.value))
+
+
+def stage_cases(kb: Graph, cases: Graph, records: Sequence[CaseRecord], *, base: str = str(CASE)) -> QueryResult:
+    """The stage of each imported case (rows of ``case-stages``), computed on the knowledge base plus the cases."""
+    return stage_graph(merged_graph(kb, cases), cases=[case_nodes(r.case_id, base).case for r in records])
+
+
+# ---------------------------------------------------------------------------------------------------- shapes
+
+
+def _validation_store(kb: Graph, cases: Graph) -> ox.Store:
+    """The reasoned knowledge base as reference, and the cases as the data being validated.
+
+    The reasoned graph, not the asserted files: a researcher's diagnosis may be a class that only HermiT places
+    under sarc:Disease (a defined class such as non-rhabdomyosarcomatous soft tissue sarcoma), and the term index
+    that accepted it was built from the same reasoned graph.
+    """
+    from .validate import DATA_GRAPH, REFERENCE_GRAPH
+
+    store = ox.Store()
+    for graph, name in ((kb, REFERENCE_GRAPH), (cases, DATA_GRAPH)):
+        _copy_into(store, graph, ox.NamedNode(str(name)))
+    return store
+
+
+def _row_of(focus: str, base: str, rows: Mapping[str, int]) -> int | None:
+    if not focus.startswith(base):
+        return None
+    case = base + focus[len(base) :].split("/", 1)[0]
+    return rows.get(case)
+
+
+def _cell(record: CaseRecord, column: str, value: object, index: TermIndex | None) -> str:
+    if column == "recorded_stage" and record.recorded_stage is not None and index is not None:
+        return index.notations.get(record.recorded_stage, str(record.recorded_stage))
+    if column == "case_id":
+        return record.case_id
+    return "" if value is None else str(value)
+
+
+def shape_problems(
+    cases: Graph,
+    records: Sequence[CaseRecord],
+    kb: Graph,
+    *,
+    base: str = str(CASE),
+    index: TermIndex | None = None,
+) -> list[RowProblem]:
+    """Validate the cases against every shape (with the knowledge base as context); violations as row problems.
+
+    Only violations stop an import; a result on a node that is not one of the cases (the spreadsheet's source
+    node) is reported on row 1.
+    """
+    from .validate import Severity, load_shapes, validate_store
+
+    report = validate_store(_validation_store(kb, cases), load_shapes(), user_data=True)
+    rows = {case_nodes(r.case_id, base).case: r.row for r in records}
+    by_row = {r.row: r for r in records}
+    problems: list[RowProblem] = []
+    for result in report.results:
+        if result.severity is not Severity.VIOLATION:
+            continue
+        column = _COLUMN_OF.get(result.path, "case_id") if isinstance(result.path, URIRef) else "case_id"
+        row = _row_of(str(result.focus_node), base, rows)
+        if row is None:
+            problems.append(RowProblem(1, column, "", f"{result.focus_node}: {result.message}"))
+            continue
+        value = _cell(by_row[row], column, result.value, index)
+        problems.append(RowProblem(row, column, value, result.message))
+    return sorted(set(problems))
+
+
+# ---------------------------------------------------------------------------------------------------- cohorts
+
+
+def fill_recorded_stages(
+    sheet: Spreadsheet, kb: Graph, index: TermIndex, *, share: float = 0.3, seed: int = 0
+) -> Spreadsheet:
+    """``sheet`` with ``recorded_stage`` filled for a seeded ``share`` of the cases the staging query can stage.
+
+    Researchers record a stage for some cases only; filling it from the query (never from a Python rule) keeps
+    generated cohorts free of contradictions, so the staging shape has real recorded stages to check.
+    """
+    imported = import_spreadsheet(sheet, kb, index=index, validate=False)
+    result = stage_cases(kb, imported.graph, imported.cases)
+    stage_of = {str(row[0]): str(row[3]) for row in result.rows}
+    rng = random.Random(f"recorded-stage:{seed}")
+    rows = []
+    for number, cells in sheet.rows:
+        stage = stage_of.get(cells["case_id"], "")
+        if stage and stage != NOT_STAGED and rng.random() < share:
+            cells = {**cells, "recorded_stage": stage}
+        rows.append((number, cells))
+    return Spreadsheet(name=sheet.name, columns=sheet.columns, rows=tuple(rows))
