@@ -48,8 +48,13 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 def _register() -> None:
     from . import build as build_commands
+    from . import cases as cases_commands
+    from . import quality as quality_commands
+    from . import query as query_commands
+    from . import ship as ship_commands
 
-    for command in build_commands.COMMANDS:
+    for command in [*build_commands.COMMANDS, *query_commands.COMMANDS, *cases_commands.COMMANDS,
+                    *quality_commands.COMMANDS, *ship_commands.COMMANDS]:
         main.add_command(command)
 
 
