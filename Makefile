@@ -9,19 +9,26 @@ BIN := $(VENV)/bin
 CLI := $(BIN)/sarcoma-kg
 DIST := dist
 STAMP := $(VENV)/.installed
+WEB := web
+YASGUI := $(WEB)/node_modules/@zazuko/yasgui/build/yasgui.min.js
 # Debian packages the tests and benchmarks use: the OWL API (Protégé's parser), Jena (SHACL peer), Chromium.
 SYSTEM_PACKAGES := libowlapi-java libapache-jena-java chromium chromium-driver
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
-install: $(STAMP) java-check ## Create .venv/ and install the package (editable) with its test extras
+install: $(STAMP) $(YASGUI) java-check ## Create .venv/, install the package (editable, test extras) and the query page's YASGUI
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is needed (found $$($(PYTHON) --version))"; exit 2; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+$(YASGUI): $(WEB)/package.json $(WEB)/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "npm is missing: the query page of 'sarcoma-kg serve' needs it once to install YASGUI (apt-get install -y npm)"; exit 3; }
+	npm ci --prefix $(WEB) --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
 java-check: ## Check that Java (for the HermiT reasoner) is installed
@@ -34,8 +41,16 @@ system-deps: ## Install the Debian packages the tests use (OWL API, Jena, Chromi
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else echo "missing Debian packages: $$missing; run: sudo apt-get install -y $$missing"; exit 3; fi; fi
 
-run: install ## Build the graph, reason, validate, answer the stored queries, write dist/
+run: install ## Build, reason, validate, QC, stage the example cases, answer every stored query, write dist/
 	$(CLI) build --out $(DIST)
+	$(CLI) validate
+	$(CLI) qc
+	$(CLI) cases import examples/cases.csv -o $(DIST)/example-cases.ttl
+	$(CLI) validate $(DIST)/example-cases.ttl
+	$(CLI) query case-stages --data $(DIST)/example-cases.ttl --build-dir $(DIST)
+	$(CLI) queries --run --max-rows 5 --build-dir $(DIST)
+	$(CLI) export --format kgx -o $(DIST)/kgx --build-dir $(DIST)
+	$(CLI) release --out $(DIST)/releases --build-dir $(DIST)
 
 test: install system-deps ## Run the test suite
 	$(BIN)/python -m pytest
@@ -44,7 +59,11 @@ lint: install ## ruff check and format check
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
 
+release: install ## Dated release in dist/releases/<version>/ (PREVIOUS=old/sarcoma-kg-full.ttl adds diff.md/.tsv)
+	$(CLI) build --out $(DIST)
+	$(CLI) release --out $(DIST)/releases --build-dir $(DIST) $(if $(PREVIOUS),--previous $(PREVIOUS))
+
 clean: ## Remove build products (keeps .venv)
 	rm -rf $(DIST) .pytest_cache
 
-.PHONY: help install java-check system-deps run test lint clean
+.PHONY: help install java-check system-deps run test lint release clean
