@@ -11,14 +11,14 @@ from enum import StrEnum
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph
 
 from .errors import InputError
 from .fileio import write_atomic
-from .graph import ox_store
+from .graph import ox_store, to_ox
 from .namespaces import PREFIXES
 
-__all__ = ["ExportFormat", "canonical_triples", "export", "serialize", "to_ox_term"]
+__all__ = ["ExportFormat", "canonical_triples", "export", "serialize"]
 
 
 class ExportFormat(StrEnum):
@@ -51,16 +51,6 @@ class ExportFormat(StrEnum):
             raise InputError(f"unknown export format '{value}' (choose one of {choices})") from None
 
 
-def to_ox_term(term: URIRef | BNode | Literal) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    """An rdflib term as an Oxigraph term."""
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    datatype = ox.NamedNode(str(term.datatype)) if term.datatype and not term.language else None
-    return ox.Literal(str(term), language=term.language, datatype=datatype)
-
-
 def _ox_triples(graph: Graph):
     store = ox_store(graph)
     if store is not None:
@@ -68,7 +58,7 @@ def _ox_triples(graph: Graph):
             yield quad.triple
         return
     for s, p, o in graph:
-        yield ox.Triple(to_ox_term(s), to_ox_term(p), to_ox_term(o))
+        yield ox.Triple(to_ox(s), to_ox(p), to_ox(o))
 
 
 def canonical_triples(graph: Graph) -> list[ox.Triple]:

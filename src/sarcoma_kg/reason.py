@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, URIRef
+from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
 from .errors import EnvironmentProblem, JavaNotFound
+from .graph import to_ox
 
 __all__ = ["ReasonerResult", "find_java", "logical_axioms", "reason"]
 
@@ -71,16 +72,6 @@ def logical_axioms(graph: Graph) -> list[tuple]:
     return keep
 
 
-def _to_ox(term):
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    return ox.Literal(
-        str(term), language=term.language, datatype=ox.NamedNode(str(term.datatype)) if term.datatype else None
-    )
-
-
 def reason(graph: Graph) -> ReasonerResult:
     """Run HermiT over ``graph``'s logical axioms.
 
@@ -91,7 +82,7 @@ def reason(graph: Graph) -> ReasonerResult:
 
     owlready2.JAVA_EXE = find_java()
     started = time.perf_counter()
-    triples = [ox.Triple(_to_ox(s), _to_ox(p), _to_ox(o)) for s, p, o in logical_axioms(graph)]
+    triples = [ox.Triple(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in logical_axioms(graph)]
     with tempfile.TemporaryDirectory(prefix="sarcoma-kg-reason-") as tmp:
         source = Path(tmp) / "input.nt"
         ox.serialize(triples, str(source), format=ox.RdfFormat.N_TRIPLES)

@@ -13,11 +13,10 @@ import random
 from collections.abc import Iterable, Mapping, Sequence
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.term import Node
+from rdflib import Graph, URIRef
 
 from .cases import CaseRecord, RowProblem, Spreadsheet, TermIndex, case_nodes, import_spreadsheet
-from .graph import new_graph, ox_store
+from .graph import from_ox, new_graph, ox_store, to_ox
 from .namespaces import CASE, SARC
 from .queries import QueryResult, get_query, run_local
 
@@ -56,9 +55,7 @@ def _quads(graph: Graph) -> Iterable[ox.Quad]:
     store = ox_store(graph)
     if store is not None:
         return (ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in store)
-    from .export import to_ox_term
-
-    return (ox.Quad(to_ox_term(s), to_ox_term(p), to_ox_term(o), ox.DefaultGraph()) for s, p, o in graph)
+    return (ox.Quad(to_ox(s), to_ox(p), to_ox(o), ox.DefaultGraph()) for s, p, o in graph)
 
 
 def merged_graph(*graphs: Graph) -> Graph:
@@ -100,20 +97,8 @@ def stage_graph(graph: Graph, *, cases: Sequence[str] | None = None) -> QueryRes
     # parser to check again costs seconds once the VALUES block lists tens of thousands of cases.
     solutions = store.query(text)
     columns = tuple(v.value for v in solutions.variables)
-    rows = tuple(tuple(_to_rdflib(solution[name]) for name in columns) for solution in solutions)
+    rows = tuple(tuple(from_ox(solution[name]) for name in columns) for solution in solutions)
     return QueryResult(columns, rows)
-
-
-def _to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> Node | None:
-    if term is None:
-        return None
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if term.language:
-        return Literal(term.value, lang=term.language)
-    return Literal(term.value, datatype=URIRef(term.datatype.value))
 
 
 def stage_cases(kb: Graph, cases: Graph, records: Sequence[CaseRecord], *, base: str = str(CASE)) -> QueryResult:

@@ -47,7 +47,7 @@ from rdflib.term import Identifier
 
 from . import paths
 from .errors import EnvironmentProblem, InputError
-from .graph import StoreKind, new_graph, parse_into
+from .graph import StoreKind, from_ox, new_graph, parse_into, to_ox
 from .namespaces import PREFIXES, SH, bind_prefixes
 
 __all__ = [
@@ -229,28 +229,6 @@ def _quiet_rdflib() -> Iterator[None]:
         yield
     finally:
         logger.disabled = previous
-
-
-def _to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> Identifier | None:
-    if term is None:
-        return None
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if term.language:
-        return Literal(term.value, lang=term.language)
-    return Literal(term.value, datatype=URIRef(term.datatype.value))
-
-
-def _to_ox(term: Identifier) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    if term.language:
-        return ox.Literal(str(term), language=term.language)
-    return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype or XSD.string)))
 
 
 def _sparql_term(term: Identifier) -> str:
@@ -647,7 +625,7 @@ def _run_check(store: ox.Store, check: _Check, prefixes: Graph) -> list[tuple]:
     names = {variable.value for variable in solutions.variables}
     out = []
     for solution in solutions:
-        bound = {name: _to_rdflib(solution[name]) for name in names}
+        bound = {name: from_ox(solution[name]) for name in names}
         focus = bound.get("this")
         if focus is None:
             continue
@@ -731,7 +709,7 @@ def _label(store: ox.Store, node: Identifier) -> str | None:
 
 
 def _described_only_by_reference(store: ox.Store, node: Identifier) -> bool:
-    subject = _to_ox(node) if not isinstance(node, Literal) else None
+    subject = to_ox(node) if not isinstance(node, Literal) else None
     if subject is None:
         return False
     in_ontology = next(iter(store.quads_for_pattern(subject, None, None, ox.NamedNode(REFERENCE_GRAPH))), None)

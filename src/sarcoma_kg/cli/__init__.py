@@ -53,8 +53,13 @@ def _register() -> None:
     from . import query as query_commands
     from . import ship as ship_commands
 
-    for command in [*build_commands.COMMANDS, *query_commands.COMMANDS, *cases_commands.COMMANDS,
-                    *quality_commands.COMMANDS, *ship_commands.COMMANDS]:
+    for command in [
+        *build_commands.COMMANDS,
+        *query_commands.COMMANDS,
+        *cases_commands.COMMANDS,
+        *quality_commands.COMMANDS,
+        *ship_commands.COMMANDS,
+    ]:
         main.add_command(command)
 
 

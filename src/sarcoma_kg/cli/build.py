@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -135,7 +136,7 @@ def export_command(fmt: str, inferred: bool, output: Path, jsonld_context: str |
     else:
         data = serialize(graph, ExportFormat(fmt))
     if str(output) == "-":
-        click.get_binary_stream("stdout").write(data)
+        sys.stdout.buffer.write(data)
     else:
         write_atomic(output, data)
         click.echo(f"wrote {output} ({len(graph)} triples)", err=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import sys
 from pathlib import Path
 
 import click
@@ -88,7 +89,7 @@ def import_command(spreadsheet: Path, output: Path | None, skip_invalid: bool, b
     data = serialize(result.graph, ExportFormat.TURTLE)
     target = output or spreadsheet.with_suffix(".ttl")
     if str(target) == "-":
-        click.get_binary_stream("stdout").write(data)
+        sys.stdout.buffer.write(data)
     else:
         write_atomic(target, data)
     click.echo(f"imported {len(result.cases)} case(s) from {spreadsheet.name}, validated against the shapes"
