@@ -15,15 +15,18 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from oxrdflib import OxigraphStore
-from rdflib import Graph
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from rdflib.namespace import XSD
+from rdflib.term import Identifier
 
-from . import paths
+from . import paths, progress
 from .errors import InputError, RdfSyntaxError
 from .namespaces import bind_prefixes
 
 __all__ = [
     "StoreKind",
+    "from_ox",
     "knowledge_base_files",
     "load_files",
     "load_knowledge_base",
@@ -31,6 +34,7 @@ __all__ = [
     "ox_store",
     "parse_into",
     "parser_format",
+    "to_ox",
 ]
 
 
@@ -64,6 +68,30 @@ def new_graph(store: StoreKind = StoreKind.OXIGRAPH) -> Graph:
     else:
         graph = Graph()
     return bind_prefixes(graph)
+
+
+def to_ox(term: Identifier) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """An rdflib term as a pyoxigraph term (a plain literal becomes ``xsd:string``, as in RDF 1.1)."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal) and term.language:
+        return ox.Literal(str(term), language=term.language)
+    return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype or XSD.string)))
+
+
+def from_ox(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> Identifier | None:
+    """A pyoxigraph term as an rdflib term (None stays None, for unbound variables)."""
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if term.language:
+        return Literal(term.value, lang=term.language)
+    return Literal(term.value, datatype=URIRef(term.datatype.value))
 
 
 def ox_store(graph: Graph) -> ox.Store | None:
@@ -109,10 +137,18 @@ def load_files(
     store: StoreKind = StoreKind.OXIGRAPH,
     graph: Graph | None = None,
 ) -> Graph:
-    """Parse ``files`` (in the order given) into ``graph`` or a new one, and return it."""
+    """Parse ``files`` (in the order given) into ``graph`` or a new one, and return it.
+
+    A load that takes over a second shows a progress bar (bytes parsed) on a terminal's standard error.
+    """
     target = graph if graph is not None else new_graph(store)
-    for file in files:
-        parse_into(target, file)
+    files = [Path(file) for file in files]
+    sizes = [file.stat().st_size if file.is_file() else 0 for file in files]
+    with progress.task("loading RDF", total=sum(sizes), unit="B") as bar:
+        for file, size in zip(files, sizes, strict=True):
+            bar.describe(f"loading {file.name}")
+            parse_into(target, file)
+            bar.update(size)
     return target
 
 
