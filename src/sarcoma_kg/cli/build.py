@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from .. import paths
-from ..build import INFERRED_FILE, build, load_built_graph
+from ..build import build, load_built_graph
 from ..errors import IncoherentOntology, InputError
 from ..export import ExportFormat, serialize
 from ..fileio import write_atomic
@@ -18,7 +18,7 @@ from ..paths import DEFAULT_BUILD_DIR
 from ..reason import reason
 from ..release import jsonld_document
 from ..stats import category_counts
-from .render import table
+from .render import build_dir_option, table
 
 __all__ = ["COMMANDS"]
 
@@ -111,13 +111,7 @@ def reason_command(ontology: Path | None, data: tuple[Path, ...]) -> None:
     metavar="embed|URL",
     help="jsonld only: embed the published @context (context/sarcoma-kg.context.jsonld) or reference it by URL.",
 )
-@click.option(
-    "--build-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_BUILD_DIR,
-    show_default=True,
-    help=f"Where a current {INFERRED_FILE} is reused from.",
-)
+@build_dir_option
 def export_command(fmt: str, inferred: bool, output: Path, jsonld_context: str | None, build_dir: Path) -> None:
     """Export the knowledge graph deterministically (same inputs, same bytes).
 
@@ -143,13 +137,7 @@ def export_command(fmt: str, inferred: bool, output: Path, jsonld_context: str |
 
 
 @click.command("stats")
-@click.option(
-    "--build-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_BUILD_DIR,
-    show_default=True,
-    help=f"Where a current {INFERRED_FILE} is reused from.",
-)
+@build_dir_option
 def stats_command(build_dir: Path) -> None:
     """Counts of classes and individuals per top category of the ontology.
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from ..build import INFERRED_FILE, load_built_graph
+from ..build import load_built_graph
 from ..cases import (
     CASE,
     CaseImport,
@@ -24,17 +24,12 @@ from ..cases import spreadsheet_csv as to_csv
 from ..errors import InputError
 from ..export import ExportFormat, serialize
 from ..fileio import write_atomic
-from ..paths import DEFAULT_BUILD_DIR
 from ..queries import table_rows
 from ..staging import fill_recorded_stages, stage_cases
-from .render import table
+from .render import build_dir_option, table
 
 __all__ = ["COMMANDS", "cases_group"]
 
-_BUILD_DIR = click.option(
-    "--build-dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_BUILD_DIR, show_default=True,
-    help=f"Where a current {INFERRED_FILE} is reused from (else the ontology is reasoned in memory).",
-)  # fmt: skip
 _BASE = click.option("--base", default=str(CASE), show_default=True, help="Namespace of the case IRIs.")
 _SPREADSHEET = click.argument("spreadsheet", type=click.Path(dir_okay=False, path_type=Path))
 
@@ -76,7 +71,7 @@ def cases_group() -> None:
     "--skip-invalid", is_flag=True, help="Write the good rows and list the bad ones (default: write nothing)."
 )
 @_BASE
-@_BUILD_DIR
+@build_dir_option
 def import_command(spreadsheet: Path, output: Path | None, skip_invalid: bool, base: str, build_dir: Path) -> None:
     """Check a CSV/TSV spreadsheet of cases, resolve its terms, validate and write it as RDF.
 
@@ -104,7 +99,7 @@ def import_command(spreadsheet: Path, output: Path | None, skip_invalid: bool, b
 )
 @click.option("--skip-invalid", is_flag=True, help="Stage the good rows and list the bad ones.")
 @_BASE
-@_BUILD_DIR
+@build_dir_option
 def stage_command(spreadsheet: Path, fmt: str, skip_invalid: bool, base: str, build_dir: Path) -> None:
     """Stage the cases of a spreadsheet by the PDQ rules (the stored query case-stages, nothing written).
 
@@ -141,7 +136,7 @@ def stage_command(spreadsheet: Path, fmt: str, skip_invalid: bool, base: str, bu
     show_default=True,
     help="Share of stageable cases given a recorded_stage (taken from the staging query).",
 )
-@_BUILD_DIR
+@build_dir_option
 def generate_command(count: int, seed: int, output: Path, recorded_share: float, build_dir: Path) -> None:
     """Generate a realistic synthetic cohort with the ontology's terms (deterministic per seed).
 

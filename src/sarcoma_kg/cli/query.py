@@ -7,10 +7,9 @@ from pathlib import Path
 
 import click
 
-from ..build import INFERRED_FILE, load_built_graph
+from ..build import load_built_graph
 from ..endpoint import DEFAULT_TIMEOUT, run_remote
 from ..graph import StoreKind, load_files
-from ..paths import DEFAULT_BUILD_DIR
 from ..queries import (
     QueryResult,
     ResultFormat,
@@ -25,7 +24,7 @@ from ..queries import (
     table_rows,
     update_readme,
 )
-from .render import table
+from .render import build_dir_option, table
 
 __all__ = ["COMMANDS"]
 
@@ -73,13 +72,7 @@ def _param_values(items: tuple[str, ...]) -> dict[str, str]:
     show_default=True,
     help="With --run: rows shown per query (0 = all).",
 )
-@click.option(
-    "--build-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_BUILD_DIR,
-    show_default=True,
-    help=f"With --run: where a current {INFERRED_FILE} is reused from.",
-)
+@build_dir_option
 def queries_command(markdown: bool, readme: Path | None, run_all: bool, max_rows: int, build_dir: Path) -> None:
     """List the stored queries: name, summary and parameters (with their defaults).
 
@@ -151,13 +144,7 @@ def _select_query(query: str | None, query_text: str | None) -> StoredQuery:
     show_default=True,
     help="table for a terminal; csv, tsv, json are the W3C SPARQL 1.1 results formats.",
 )
-@click.option(
-    "--build-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_BUILD_DIR,
-    show_default=True,
-    help=f"Where a current {INFERRED_FILE} is reused from.",
-)
+@build_dir_option
 @click.option(
     "--store",
     type=click.Choice([s.value for s in StoreKind]),

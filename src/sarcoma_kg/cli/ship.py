@@ -9,7 +9,6 @@ import click
 from ..fileio import write_atomic
 from ..graph import load_files
 from ..load import DEFAULT_GRAPH, DEFAULT_RETRIES, load, redact_url
-from ..paths import DEFAULT_BUILD_DIR
 from ..release import diff_graphs, diff_markdown, diff_tsv, release
 from ..serve import (
     DEFAULT_HOST,
@@ -20,16 +19,9 @@ from ..serve import (
     ServeConfig,
     serve_forever,
 )
+from .render import build_dir_option
 
 __all__ = ["COMMANDS"]
-
-_BUILD_DIR = click.option(
-    "--build-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_BUILD_DIR,
-    show_default=True,
-    help="Where a current inferred release is reused from (else the graph is reasoned in memory).",
-)
 
 
 @click.command("serve")
@@ -42,7 +34,7 @@ _BUILD_DIR = click.option(
     type=click.Path(file_okay=False, path_type=Path),
     help="Directory with yasgui.min.js/.css (default: web/node_modules from 'make install').",
 )
-@_BUILD_DIR
+@build_dir_option
 def serve_command(host: str, port: int, timeout: float, max_rows: int, assets: Path | None, build_dir: Path) -> None:
     """Serve the reasoned graph: a read-only SPARQL 1.1 endpoint at /sparql and a query page at /.
 
@@ -82,7 +74,7 @@ def serve_command(host: str, port: int, timeout: float, max_rows: int, assets: P
     show_default=True,
     help="Retries after a connection error (with exponential backoff).",
 )
-@_BUILD_DIR
+@build_dir_option
 def load_command(endpoint: str, graph_iri: str, source: Path | None, retries: int, build_dir: Path) -> None:
     """Replace a named graph of a triple store with the release, in one atomic PUT (idempotent).
 
@@ -111,7 +103,7 @@ def load_command(endpoint: str, graph_iri: str, source: Path | None, retries: in
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     help="A previous release file (e.g. its sarcoma-kg-full.ttl): also write diff.md and diff.tsv.",
 )
-@_BUILD_DIR
+@build_dir_option
 def release_command(out_dir: Path, version: str | None, previous: Path | None, build_dir: Path) -> None:
     """Write a dated release: base and full ontology, N-Triples, JSON-LD, VoID/DCAT, and what changed.
 
