@@ -11,6 +11,7 @@ DIST := dist
 STAMP := $(VENV)/.installed
 WEB := web
 YASGUI := $(WEB)/node_modules/@zazuko/yasgui/build/yasgui.min.js
+BENCH_SIZES ?= 1000,10000,50000
 # Debian packages the tests and benchmarks use: the OWL API (Protégé's parser), Jena (SHACL peer), Chromium.
 SYSTEM_PACKAGES := libowlapi-java libapache-jena-java chromium chromium-driver
 
@@ -59,11 +60,14 @@ lint: install ## ruff check and format check
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
 
+bench: install system-deps ## Benchmark at cohort scale (1k/10k/50k cases, ~12 min on 2 cores): bench/results/latest.{md,json}
+	$(BIN)/python bench/run.py --sizes $(BENCH_SIZES) --out bench/results --work bench/work
+
 release: install ## Dated release in dist/releases/<version>/ (PREVIOUS=old/sarcoma-kg-full.ttl adds diff.md/.tsv)
 	$(CLI) build --out $(DIST)
 	$(CLI) release --out $(DIST)/releases --build-dir $(DIST) $(if $(PREVIOUS),--previous $(PREVIOUS))
 
 clean: ## Remove build products (keeps .venv)
-	rm -rf $(DIST) .pytest_cache
+	rm -rf $(DIST) bench/work .pytest_cache
 
-.PHONY: help install java-check system-deps run test lint release clean
+.PHONY: help install java-check system-deps run test lint bench release clean

@@ -549,12 +549,20 @@ def running(config: ServeConfig) -> Iterator[RunningServer]:
         # pyoxigraph results may only be freed on the thread that made them; free any that wait in reference
         # cycles now, before the cycle collector can run on one of the server's threads.
         gc.collect()
-        thread = threading.Thread(target=server.run, name="sarcoma-kg-serve", daemon=True)
+        stop = threading.Event()
+
+        def loop() -> None:
+            # waitress's own run() polls until its sockets are closed under it (EBADF in the thread); polling in
+            # short slices until told to stop lets the loop end first and the sockets close afterwards.
+            while not stop.is_set():
+                server.asyncore.loop(timeout=0.1, map=server._map, use_poll=server.adj.asyncore_use_poll, count=1)
+
+        thread = threading.Thread(target=loop, name="sarcoma-kg-serve", daemon=True)
         thread.start()
         try:
             yield info
         finally:
-            server.close()
+            stop.set()
             thread.join(timeout=5)
 
 

@@ -1,0 +1,460 @@
+"""``make bench``: the cohort-scale benchmark, every measurement side by side in one run.
+
+For synthetic cohorts of 1k, 10k and 50k cases (about 20k, 200k and 1M triples beside the knowledge base):
+
+- load time: Oxigraph behind rdflib (our default), rdflib's memory store (``--store memory``), rdflib's own
+  Turtle parser (the baseline), and raw pyoxigraph (the in-process limit);
+- every stored query's median latency on our default store, on rdflib's memory store (capped; a timeout is
+  reported as such) and raw on the pyoxigraph store under ours, with the same text and bindings (alternating
+  with ours in one process, so both see the same machine);
+- CSV import throughput of the cases pipeline (rows/s);
+- SHACL validation of the cohort with the shipped shapes: ours, pyshacl on a plain rdflib graph (small cohorts,
+  capped) and Apache Jena SHACL (when Debian's libapache-jena-java is installed), with their result counts;
+- the release build end to end (HermiT included) and ``make run`` from cold;
+- the peak memory of each (every measurement runs in its own child process, see ``worker.py``).
+
+Ratios are computed against baselines measured in the same run. Writes ``<out>/latest.md`` and
+``<out>/latest.json`` and prints the Markdown and the ratios. Scratch files go to ``bench/work/`` (git-ignored).
+
+Usage: ``python bench/run.py [--sizes 1000,10000,50000] [--quick] [--out bench/results] [--work bench/work]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+WORKER = HERE / "worker.py"
+BIN = Path(sys.executable).parent
+CLI = str(BIN / "sarcoma-kg")
+RESULT_PREFIX = "BENCH-RESULT "
+INFERRED = "sarcoma-kg-inferred.ttl"
+
+sys.path.insert(0, str(HERE))
+from report import render_markdown, summarise_ratios  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Caps:
+    """Time limits that keep ``make bench`` under 15 minutes on 2 cores."""
+
+    worker_s: float  # any single measurement
+    query_s: float  # one stored query on Oxigraph (ours or raw)
+    memory_query_s: float  # one stored query on rdflib's engine
+    query_budget_s: float  # all stored queries of one store, per cohort
+    pyshacl_s: float  # pyshacl on a plain rdflib graph
+    pyshacl_max_cases: int  # larger cohorts are not tried (it does not finish)
+    reps: int  # timed repetitions of a fast query (after one discarded warm-up)
+
+
+FULL = Caps(
+    worker_s=600, query_s=60, memory_query_s=30, query_budget_s=120, pyshacl_s=60, pyshacl_max_cases=10_000, reps=5
+)
+QUICK = Caps(
+    worker_s=300, query_s=10, memory_query_s=5, query_budget_s=30, pyshacl_s=20, pyshacl_max_cases=10_000, reps=2
+)
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def run_worker(spec: dict, timeout: float) -> dict:
+    """Run one measurement in a child process; a timeout kills its whole process group (Java included)."""
+    process = subprocess.Popen(
+        [sys.executable, str(WORKER), json.dumps(spec)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        cwd=REPO,
+    )
+    try:
+        out, err = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        return {"status": "timeout", "cap_s": timeout}
+    for line in reversed(out.splitlines()):
+        if line.startswith(RESULT_PREFIX):
+            result = json.loads(line[len(RESULT_PREFIX) :])
+            result.setdefault("status", "ok")
+            return result
+    tail = (err or out).strip().splitlines()[-3:]
+    return {
+        "status": "error",
+        "error": " | ".join(tail) or f"exit {process.returncode}",
+    }
+
+
+def _version(command: list[str]) -> str:
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return "not found"
+    text = (done.stdout + done.stderr).strip().splitlines()
+    return text[0] if text else "unknown"
+
+
+def machine() -> dict:
+    """Where the figures were measured: they mean little without it."""
+    memory_kb = 0
+    with open("/proc/meminfo", encoding="ascii") as meminfo:
+        for line in meminfo:
+            if line.startswith("MemTotal:"):
+                memory_kb = int(line.split()[1])
+    cpu = platform.processor() or "unknown"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            cpu = next(line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    from importlib.metadata import version
+
+    packages = {name: version(name) for name in ("rdflib", "pyoxigraph", "oxrdflib", "pyshacl", "owlready2")}
+    return {
+        "cpus": os.cpu_count(),
+        "cpu": cpu,
+        "memory_gb": round(memory_kb / 1024 / 1024, 1),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "java": _version(["java", "-version"]),
+        "jena": "4.5.0 (Debian libapache-jena-java)" if jena_available() else "not installed",
+        "packages": packages,
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def jena_script() -> Path:
+    return Path(os.environ.get("BENCH_JENA", REPO.parent / "shared" / "tools" / "jena.sh"))
+
+
+def jena_available() -> bool:
+    return jena_script().is_file() and Path("/usr/share/java/jena-shacl.jar").is_file() and bool(shutil.which("java"))
+
+
+class Bench:
+    """One benchmark run: measures, keeps every figure in ``self.results``, saves after each step."""
+
+    def __init__(
+        self,
+        sizes: list[int],
+        caps: Caps,
+        out: Path,
+        work: Path,
+        quick: bool,
+        seed: int,
+        release: Path | None = None,
+    ) -> None:
+        self.release = release
+        self.sizes = sizes
+        self.caps = caps
+        self.out = out
+        self.work = work
+        self.quick = quick
+        self.seed = seed
+        self.results: dict[str, Any] = {
+            "machine": machine(),
+            "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "sizes": sizes,
+            "quick": quick,
+            "caps": caps.__dict__,
+            "build": {},
+            "cohorts": {},
+            "load": {},
+            "queries": {},
+            "shacl": {},
+        }
+        self.started = time.monotonic()
+        self.dist = work / "dist"
+
+    # ------------------------------------------------------------------------------------------ steps
+    def measure(self, what: str, spec: dict, timeout: float | None = None) -> dict:
+        log(f"{what} ...")
+        result = run_worker(spec, timeout or self.caps.worker_s)
+        status = result.get("status")
+        shown = f"{result['seconds']:.2f} s" if "seconds" in result else status
+        log(f"{what}: {shown} (peak {result.get('peak_mb', '?')} MB)")
+        return result
+
+    def build(self) -> Path:
+        if self.release is not None:
+            self.dist = self.release
+            reason = f"--release {self.release}: an existing build was used"
+            self.results["build"] = {k: {"status": "skipped", "reason": reason} for k in ("build", "make_run")}
+            return self.release / INFERRED
+        dist = self.dist
+        shutil.rmtree(dist, ignore_errors=True)
+        build = self.measure(
+            "build (HermiT)",
+            {"task": "build", "command": [CLI, "build", "--out", str(dist)]},
+        )
+        self.results["build"]["build"] = build
+        if build["status"] != "ok":
+            raise SystemExit(f"bench: the build failed, nothing to measure: {build.get('error')}")
+        if self.quick:
+            self.results["build"]["make_run"] = {
+                "status": "skipped",
+                "reason": "--quick",
+            }
+        else:
+            target = self.work / "make-run-dist"
+            shutil.rmtree(target, ignore_errors=True)
+            # -o: never let the timing include a pip install of an out-of-date venv.
+            command = [
+                "make",
+                "-s",
+                "-C",
+                str(REPO),
+                "run",
+                f"DIST={target}",
+                "-o",
+                ".venv/.installed",
+            ]
+            self.results["build"]["make_run"] = self.measure("make run (cold)", {"task": "build", "command": command})
+        self.save()
+        return dist / INFERRED
+
+    def cohort(self, n: int) -> Path | None:
+        csv = self.work / f"cohort-{n}.csv"
+        ttl = self.work / f"cohort-{n}.ttl"
+        entry: dict[str, Any] = {"cases": n}
+        self.results["cohorts"][str(n)] = entry
+        for stale in (csv, ttl):
+            stale.unlink(missing_ok=True)
+        entry["generate"] = self.measure(
+            f"generate {n} cases",
+            {
+                "task": "generate",
+                "n": n,
+                "seed": self.seed,
+                "output": str(csv),
+                "build_dir": str(self.dist),
+            },
+        )
+        if entry["generate"]["status"] != "ok":
+            return None
+        entry["import"] = self.measure(
+            f"import {n} cases (CSV -> Turtle)",
+            {
+                "task": "import",
+                "csv": str(csv),
+                "output": str(ttl),
+                "build_dir": str(self.dist),
+            },
+        )
+        self.save()
+        return ttl if entry["import"]["status"] == "ok" else None
+
+    def loads(self, n: int, files: list[str]) -> None:
+        """Load times: the two stores the query runs load (timed there), raw pyoxigraph and rdflib's parser."""
+        loads: dict[str, Any] = {}
+        self.results["load"][str(n)] = loads
+        for mode, run in self.results["queries"].get(str(n), {}).items():
+            if "load_s" in run:
+                loads[mode] = {
+                    "status": "ok",
+                    "seconds": run["load_s"],
+                    "triples": run["triples"],
+                }
+                loads[mode]["peak_mb"] = run.get("peak_mb")
+            else:
+                loads[mode] = run
+        for mode, name in (("pyoxigraph", "raw pyoxigraph"), ("rdflib", "rdflib parser")):
+            loads[mode] = self.measure(f"load {n} cases [{name}]", {"task": "load", "mode": mode, "files": files})
+        self.save()
+
+    def queries(self, n: int, files: list[str]) -> None:
+        """Every stored query on each store; each run first loads the release and cohort (its load time)."""
+        per_mode: dict[str, Any] = {}
+        self.results["queries"][str(n)] = per_mode
+        for mode in ("oxigraph", "memory"):
+            cap = self.caps.memory_query_s if mode == "memory" else self.caps.query_s
+            spec = {
+                "task": "queries",
+                "mode": mode,
+                "files": files,
+                "reps": self.caps.reps,
+                "cap_s": cap,
+            }
+            spec |= {
+                "budget_s": self.caps.query_budget_s,
+                "skip": self._timed_out_before(n, mode),
+            }
+            timeout = self.caps.worker_s + self.caps.query_budget_s
+            per_mode[mode] = self.measure(f"stored queries on {n} cases [{mode}]", spec, timeout)
+        self.save()
+
+    def _timed_out_before(self, n: int, mode: str) -> dict[str, str]:
+        """Queries that did not finish on a smaller cohort on this store: not worth minutes on a larger one."""
+        skip: dict[str, str] = {}
+        for size in self.sizes:
+            if size >= n:
+                break
+            measured = self.results["queries"].get(str(size), {}).get(mode, {})
+            for name, result in measured.get("queries", {}).items():
+                if result.get("status") == "timeout":
+                    skip[name] = f"timeout (> {result.get('cap_s', 0):.0f} s) on {size} cases"
+                elif result.get("status") == "skipped" and name not in skip:
+                    skip[name] = result.get("reason", "skipped")
+        return skip
+
+    def shacl(self, n: int, cohort: Path) -> None:
+        """The cohort validated as ``sarcoma-kg validate COHORT`` does it: asserted ontology and knowledge base
+        beside the file as reference, results reported only on what the file describes."""
+        from sarcoma_kg import paths
+
+        shapes = [str(p) for p in paths.shapes_files()]
+        reference = [str(paths.ontology_file()), *(str(p) for p in paths.data_files())]
+        data = [str(cohort)]
+        common = {"task": "shacl", "reference": reference, "data": data}
+        per_mode: dict[str, Any] = {}
+        self.results["shacl"][str(n)] = per_mode
+        per_mode["ours"] = self.measure(f"SHACL {n} cases [ours]", {**common, "mode": "ours"})
+        if jena_available():
+            shapes_file = self.work / "shapes-all.ttl"
+            data_file = self.work / f"shacl-data-{n}.ttl"
+            _concatenate_turtle(shapes, shapes_file)
+            _concatenate_turtle([*reference, *data], data_file)
+            spec = {**common, "mode": "jena", "jena": str(jena_script())}
+            spec |= {"shapes_file": str(shapes_file), "data_file": str(data_file)}
+            per_mode["jena"] = self.measure(f"SHACL {n} cases [Apache Jena]", spec)
+        else:
+            per_mode["jena"] = {
+                "status": "skipped",
+                "reason": "libapache-jena-java is not installed",
+            }
+        earlier = [
+            size
+            for size in self.sizes
+            if size < n and self.results["shacl"].get(str(size), {}).get("pyshacl", {}).get("status") == "timeout"
+        ]
+        if earlier:
+            per_mode["pyshacl"] = {
+                "status": "skipped",
+                "reason": f"timed out on {earlier[0]} cases",
+            }
+        elif n <= self.caps.pyshacl_max_cases:
+            per_mode["pyshacl"] = self.measure(
+                f"SHACL {n} cases [pyshacl, rdflib graph]",
+                {**common, "mode": "pyshacl", "shapes": shapes},
+                self.caps.pyshacl_s,
+            )
+        else:
+            per_mode["pyshacl"] = {
+                "status": "skipped",
+                "reason": f"not tried above {self.caps.pyshacl_max_cases} cases (does not finish in minutes)",
+            }
+        self.save()
+
+    # ------------------------------------------------------------------------------------------ run
+    def run(self) -> dict:
+        self.work.mkdir(parents=True, exist_ok=True)
+        release = self.build()
+        for n in self.sizes:
+            cohort = self.cohort(n)
+            if cohort is None:
+                log(f"no cohort of {n} cases: skipping its measurements")
+                continue
+            files = [str(release), str(cohort)]
+            self.queries(n, files)
+            self.loads(n, files)
+            self.shacl(n, cohort)
+        self.results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+        self.results["seconds"] = time.monotonic() - self.started
+        self.save()
+        return self.results
+
+    def save(self) -> None:
+        self.results["seconds"] = time.monotonic() - self.started
+        self.out.mkdir(parents=True, exist_ok=True)
+        _write(
+            self.out / "latest.json",
+            json.dumps(self.results, indent=2, sort_keys=True) + "\n",
+        )
+
+
+def _concatenate_turtle(files: list[str], target: Path) -> None:
+    """One Turtle file from several (Jena's shacl takes one --data and one --shapes), written by Oxigraph."""
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    for file in files:
+        store.bulk_load(path=file, format=ox.RdfFormat.TURTLE)
+    store.dump(output=str(target), format=ox.RdfFormat.TURTLE, from_graph=ox.DefaultGraph())
+
+
+def _write(path: Path, text: str) -> None:
+    temporary = path.with_suffix(path.suffix + ".tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(path)
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], prog="bench/run.py")
+    parser.add_argument(
+        "--sizes",
+        default="1000,10000,50000",
+        help="cohort sizes in cases, comma-separated",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="short caps and fewer repetitions (smoke runs)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=HERE / "results",
+        help="where latest.md and latest.json go",
+    )
+    parser.add_argument(
+        "--work",
+        type=Path,
+        default=HERE / "work",
+        help="scratch directory (cohorts, builds)",
+    )
+    parser.add_argument("--seed", type=int, default=1, help="seed of the cohort generator")
+    parser.add_argument(
+        "--release",
+        type=Path,
+        help="use this existing build directory instead of building (and timing) one",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    sizes = sorted(int(size) for size in args.sizes.split(","))
+    bench = Bench(
+        sizes,
+        QUICK if args.quick else FULL,
+        args.out,
+        args.work,
+        args.quick,
+        args.seed,
+        args.release,
+    )
+    results = bench.run()
+    markdown = render_markdown(results)
+    _write(args.out / "latest.md", markdown)
+    print(markdown)
+    print("\n".join(summarise_ratios(results)))
+    log(f"done in {results['seconds']:.0f} s; wrote {args.out / 'latest.md'} and {args.out / 'latest.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
