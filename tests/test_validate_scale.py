@@ -2,7 +2,8 @@
 
 ``make_cohort(n)`` writes n patient cases in the model's shape (about 21 triples each, so 10,000 cases are
 about 210,000 triples) with a few deterministic defects, so a benchmark compares engines on equal, non-empty
-result sets. Timings are not asserted here (they belong in benchmarks): see the README (Quality gates) and bench/results/latest.md.
+result sets. Timings are not asserted here (they belong in benchmarks): see the README (Quality gates) and
+bench/results/latest.md.
 """
 
 from __future__ import annotations
