@@ -39,6 +39,7 @@ from rdflib import Graph, Namespace, URIRef
 from .errors import InputError
 from .graph import new_graph, ox_store
 from .namespaces import CASE, DCTERMS, OWL, RDF, RDFS, SARC, XSD
+from .progress import progress
 
 __all__ = [
     "CASE_COLUMNS",
@@ -470,7 +471,7 @@ def parse_cases(sheet: Spreadsheet, index: TermIndex) -> tuple[list[CaseRecord],
 
     records: list[CaseRecord] = []
     first_row_of: dict[str, int] = {}
-    for number, cells in sheet.rows:
+    for number, cells in progress(sheet.rows, desc=f"checking {sheet.name}", unit="row"):
         check = _RowChecker(number, cells, index)
         case_id = check.text("case_id")
         if not case_id:

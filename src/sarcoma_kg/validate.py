@@ -49,6 +49,7 @@ from . import paths
 from .errors import EnvironmentProblem, InputError
 from .graph import StoreKind, from_ox, new_graph, parse_into, to_ox
 from .namespaces import PREFIXES, SH, bind_prefixes
+from .progress import progress
 
 __all__ = [
     "DATA_GRAPH",
@@ -766,7 +767,7 @@ def validate_store(
     raw: list[tuple] = []
     compiled: set[Identifier] = set()
     if Engine(engine) is Engine.FAST:
-        for shape in _root_shapes(shapes):
+        for shape in progress(_root_shapes(shapes), desc="validating", unit="shape"):
             if _is_deactivated(shapes, shape):
                 compiled.add(shape)
                 continue
