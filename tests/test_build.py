@@ -9,12 +9,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from sarcoma_kg.build import INFERRED_FILE, MERGED_FILE, OWL_FILE
+from sarcoma_kg.build import INFERRED_FILE, MERGED_FILE, OWL_FILE, load_built_graph
 from sarcoma_kg.cli import main
+from sarcoma_kg.errors import RdfSyntaxError
 from sarcoma_kg.namespaces import SARC
 
 RELEASE_FILES = (MERGED_FILE, OWL_FILE, INFERRED_FILE)
@@ -129,3 +131,22 @@ def test_reason_without_java_is_an_environment_error():
     assert result.returncode == 3
     assert "Java was not found" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_current_release_is_reused_rather_than_rebuilt(tmp_path, build_dir):
+    out = tmp_path / "dist"
+    shutil.copytree(build_dir, out)
+    # A release newer than every source is read as it is: here it is made unreadable to prove it is the one read.
+    (out / INFERRED_FILE).write_text("this is not turtle")
+    with pytest.raises(RdfSyntaxError):
+        load_built_graph(out)
+
+
+def test_a_release_older_than_its_sources_is_not_used(tmp_path, build_dir):
+    out = tmp_path / "dist"
+    shutil.copytree(build_dir, out)
+    stale = out / INFERRED_FILE
+    stale.write_text("this is not turtle")
+    os.utime(stale, (0, 0))  # older than the ontology: a curator edited it since; the graph is rebuilt in memory
+    graph = load_built_graph(out)
+    assert graph.query("ASK { sarc:Pazopanib rdfs:subClassOf+ sarc:TyrosineKinaseInhibitor }").askAnswer
