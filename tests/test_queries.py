@@ -104,7 +104,7 @@ EXPECTED: dict[str, tuple[dict[str, str], str, set[str]]] = {
         "therapy",
         {str(SARC[t]) for t in ("Chemotherapy", "PulmonaryMetastasectomy", "Pazopanib", "Imatinib")},
     ),
-    "survival-statistics": ({}, "survivalPercent", {"91", "60", "38"}),
+    "survival-statistics": ({}, "figure", {"91", "60", "38"}),
     "sts-risk-factors": (
         {},
         "riskFactor",
@@ -382,7 +382,7 @@ def test_results_follow_the_w3c_formats(kg: Graph) -> None:
     assert data["head"]["vars"] == list(query.columns)
     first = data["results"]["bindings"][0]
     assert first["source"]["type"] == "uri"
-    assert first["timePointYears"]["datatype"] == "http://www.w3.org/2001/XMLSchema#integer"
+    assert first["timePoint"]["datatype"] == "http://www.w3.org/2001/XMLSchema#integer"
     csv_text = serialize_result(result, "csv").decode()
     assert csv_text.startswith(",".join(query.columns) + "\r\n")
     tsv_text = serialize_result(result, "tsv").decode()
