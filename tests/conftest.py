@@ -68,13 +68,17 @@ def _oxigraph_executable() -> str:
 def start_oxigraph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., str]]:
     """Start real Oxigraph servers on 127.0.0.1 (free port); returns the base URL (``http://127.0.0.1:N``).
 
-    ``start_oxigraph(files=[...], read_only=True)`` loads the files first. Endpoints: ``/query``, ``/update``,
-    ``/store``. Every server is stopped at the end of the session.
+    ``start_oxigraph(files=[...], read_only=True)`` loads the files first; ``union_default_graph=True`` makes the
+    default graph the union of the named graphs (as GraphDB's and Virtuoso's are), so queries see what was loaded
+    into a named graph. Endpoints: ``/query``, ``/update``, ``/store``. Every server is stopped at the end of the
+    session.
     """
     exe = _oxigraph_executable()
     processes: list[subprocess.Popen] = []
 
-    def start(files: list[Path] | tuple[Path, ...] = (), *, read_only: bool = False) -> str:
+    def start(
+        files: list[Path] | tuple[Path, ...] = (), *, read_only: bool = False, union_default_graph: bool = False
+    ) -> str:
         location = tmp_path_factory.mktemp("oxigraph")
         for file in files:
             subprocess.run(
@@ -89,6 +93,8 @@ def start_oxigraph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callabl
             "--bind",
             f"127.0.0.1:{port}",
         ]
+        if union_default_graph:
+            command.append("--union-default-graph")
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         processes.append(process)
         url = f"http://127.0.0.1:{port}"

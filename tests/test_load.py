@@ -10,7 +10,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -37,29 +37,10 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[str]:
+def store(start_oxigraph: Callable[..., str]) -> str:
     """A fresh, writable Oxigraph server whose default graph is the union of its named graphs (as GraphDB's
     and Virtuoso's are by default), so stored queries see what was loaded into a named graph."""
-    exe = Path(sys.executable).parent / "oxigraph"
-    port = _free_port()
-    process = subprocess.Popen(
-        [str(exe), "serve", "--location", str(tmp_path / "db"), "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/query?query=ASK%7B%7D", timeout=2):
-                break
-        except (urllib.error.URLError, ConnectionError):
-            if time.monotonic() > deadline or process.poll() is not None:
-                pytest.fail("oxigraph did not start")
-            time.sleep(0.05)
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
+    return start_oxigraph(union_default_graph=True)
 
 
 def _counts(url: str) -> dict[str, int]:
@@ -110,32 +91,13 @@ def test_the_loaded_store_answers_every_stored_query_like_the_embedded_graph(
 
 
 @pytest.fixture(scope="module")
-def loaded_store(tmp_path_factory: pytest.TempPathFactory, build_dir: Path) -> Iterator[str]:
+def loaded_store(start_oxigraph: Callable[..., str], build_dir: Path) -> str:
     """One server loaded once with ``sarcoma-kg load`` (the CLI, in-process) for the catalogue test."""
-    exe = Path(sys.executable).parent / "oxigraph"
-    port = _free_port()
-    location = tmp_path_factory.mktemp("loaded")
-    process = subprocess.Popen(
-        [str(exe), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/query?query=ASK%7B%7D", timeout=2):
-                break
-        except (urllib.error.URLError, ConnectionError):
-            if time.monotonic() > deadline:
-                pytest.fail("oxigraph did not start")
-            time.sleep(0.05)
+    url = start_oxigraph(union_default_graph=True)
     result = CliRunner().invoke(main, ["load", "--endpoint", f"{url}/store", "--build-dir", str(build_dir)])
     assert result.exit_code == 0, result.output
     assert "loaded" in result.output and DEFAULT_GRAPH in result.output
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
+    return url
 
 
 def test_a_rejected_upload_leaves_the_previous_graph_intact(store: str, build_dir: Path, tmp_path: Path) -> None:
