@@ -7,7 +7,9 @@ upload keeps the graph it had: Oxigraph, Fuseki, GraphDB and Virtuoso apply a PU
 Connection failures (refused, reset, timed out, HTTP 502/503/504) are retried with exponential backoff, a few
 times, then reported as one ``EndpointError`` (exit 3). Other HTTP errors are not retried: they will not change.
 The body is streamed, with a byte progress bar on standard error when it is a terminal. Credentials, where the
-store needs them, go in the URL (``http://user:password@host/...``, HTTP Basic) and are never printed.
+store needs them, go in the URL (``http://user:password@host/...``) and are never printed. They are sent as HTTP
+Basic; a store that answers 401 with a Digest challenge (Virtuoso's ``/sparql-graph-crud-auth``) gets one
+more request with the Digest answer, computed by the standard library's ``urllib.request`` digest handler.
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ from __future__ import annotations
 import base64
 import http.client
 import os
+import re
 import socket
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote, unquote, urlparse
+from urllib.parse import ParseResult, quote, unquote, urlparse
 
 from . import paths
 from .build import load_built_graph
@@ -121,6 +125,42 @@ def _describe(exc: BaseException) -> str:
     return " ".join(str(text).split())
 
 
+def _digest_authorization(url: str, challenge: str, user: str, password: str) -> str | None:
+    """The ``Authorization`` value answering a ``WWW-Authenticate: Digest ...`` challenge for a PUT of ``url``.
+
+    The computation (RFC 7616: realm, nonce, qop, MD5 or SHA) is the standard library's; None when the
+    challenge is not Digest or uses what it cannot answer.
+    """
+    scheme, _, params = challenge.partition(" ")
+    if scheme.lower() != "digest":
+        return None
+    manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+    manager.add_password(None, url, user, password)
+    handler = urllib.request.HTTPDigestAuthHandler(manager)
+    fields = urllib.request.parse_keqv_list(urllib.request.parse_http_list(params))
+    answer = handler.get_authorization(urllib.request.Request(url, method="PUT"), fields)
+    # RFC 7616 writes the algorithm as a token; urllib quotes it, which Virtuoso refuses (401 again).
+    return None if answer is None else "Digest " + re.sub(r'algorithm="([^"]*)"', r"algorithm=\1", answer)
+
+
+def _challenge(connection_class: type[http.client.HTTPConnection], parsed: ParseResult, target: str) -> str:
+    """The ``WWW-Authenticate`` challenge of ``target``, asked by a GET without credentials.
+
+    Virtuoso answers a refused Basic attempt with a bare 401; only an unauthenticated request gets the Digest
+    challenge (a GET, so the body is not sent a third time).
+    """
+    connection = connection_class(parsed.hostname or "", parsed.port, timeout=30)
+    try:
+        connection.request("GET", target)
+        response = connection.getresponse()
+        response.read(4096)
+        return response.getheader("WWW-Authenticate") or ""
+    except (OSError, http.client.HTTPException):
+        return ""
+    finally:
+        connection.close()
+
+
 def upload(
     url: str,
     data: bytes,
@@ -144,20 +184,39 @@ def upload(
     if parsed.username is not None:  # http://user:password@host/... : HTTP Basic authentication
         credentials = f"{unquote(parsed.username)}:{unquote(parsed.password or '')}".encode()
         headers["Authorization"] = "Basic " + base64.b64encode(credentials).decode("ascii")
+    plain_url = parsed._replace(netloc=parsed.netloc.rpartition("@")[2]).geturl()
     url = redact_url(url)
     last_problem = ""
-    for attempt in range(1, retries + 2):
+    digest_tried = False
+    attempt = 0
+    while attempt <= retries:
+        attempt += 1
         connection = connection_class(parsed.hostname or "", parsed.port, timeout=timeout)
         try:
             with task(progress_label, total=len(data), unit="B") as bar:
-                connection.request(
-                    "PUT",
-                    target,
-                    body=_chunks(data, bar.update),
-                    headers=headers,
-                )
+                try:
+                    connection.request(
+                        "PUT",
+                        target,
+                        body=_chunks(data, bar.update),
+                        headers=headers,
+                    )
+                except (BrokenPipeError, ConnectionResetError):
+                    # A store that refuses early (Virtuoso on bad credentials) closes before the body is in;
+                    # its answer is still there to read, and says more than "broken pipe".
+                    pass
                 response = connection.getresponse()
                 message = response.read(4096).decode("utf-8", errors="replace")
+            if response.status == 401 and parsed.username is not None and not digest_tried:
+                challenge = response.getheader("WWW-Authenticate") or _challenge(connection_class, parsed, target)
+                answer = _digest_authorization(
+                    plain_url, challenge, unquote(parsed.username), unquote(parsed.password or "")
+                )
+                if answer is not None:  # one more request, with the Digest answer; not a retry
+                    headers["Authorization"] = answer
+                    digest_tried = True
+                    attempt -= 1
+                    continue
             if 200 <= response.status < 300:
                 return response.status, attempt
             detail = " ".join(message.split())[:300] or response.reason

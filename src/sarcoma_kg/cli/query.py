@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..build import load_built_graph
-from ..endpoint import DEFAULT_TIMEOUT, run_remote
+from ..endpoint import DEFAULT_TIMEOUT, run_remote, sent_text
 from ..graph import StoreKind, load_files
 from ..queries import (
     QueryResult,
@@ -144,6 +144,11 @@ def _select_query(query: str | None, query_text: str | None) -> StoredQuery:
     show_default=True,
     help="table for a terminal; csv, tsv, json are the W3C SPARQL 1.1 results formats.",
 )
+@click.option(
+    "--show",
+    is_flag=True,
+    help="Print the query text with its parameters bound, exactly as sent to an endpoint, and run nothing.",
+)
 @build_dir_option
 @click.option(
     "--store",
@@ -160,6 +165,7 @@ def query_command(
     endpoint: str | None,
     timeout: float,
     fmt: str,
+    show: bool,
     build_dir: Path,
     store: str,
 ) -> None:
@@ -169,9 +175,13 @@ def query_command(
     unreachable endpoint, HTTP error or timeout exits 3.
 
     Example: sarcoma-kg query therapies-for-disease --param disease=sarc:SoftTissueSarcoma --format csv
+    (add --show to print the SPARQL, parameters bound, for YASGUI or another store).
     """
     stored = _select_query(query, query_text)
     bindings = bind_params(stored, _param_values(params))
+    if show:
+        click.echo(sent_text(stored.text, bindings), nl=False)
+        return
     if endpoint is not None:
         if data_files:
             raise click.UsageError("--data adds files to the local graph; it cannot be used with --endpoint")
