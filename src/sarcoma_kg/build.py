@@ -19,11 +19,12 @@ from pathlib import Path
 from rdflib import Graph
 
 from . import paths
-from .errors import IncoherentOntology
+from .errors import QcFailed
 from .export import ExportFormat, serialize
 from .fileio import write_atomic
 from .graph import StoreKind, knowledge_base_files, load_files, load_knowledge_base
-from .reason import ReasonerResult, reason
+from .qc import Level, QcResult, run_checks
+from .reason import ReasonerResult, incoherence_error, reason
 
 __all__ = [
     "INFERRED_FILE",
@@ -73,6 +74,7 @@ class BuildSummary:
     reasoner: ReasonerResult = field(repr=False)
     timings: dict[str, float]
     outputs: tuple[Path, ...]
+    qc_errors: tuple[QcResult, ...] = ()
 
 
 def count_entities(graph: Graph) -> dict[str, int]:
@@ -82,10 +84,11 @@ def count_entities(graph: Graph) -> dict[str, int]:
 
 
 def reason_knowledge_base(graph: Graph) -> ReasonerResult:
-    """HermiT over ``graph``; ``IncoherentOntology`` unless consistent with no unsatisfiable class."""
+    """HermiT over ``graph``; ``IncoherentOntology`` unless consistent with no unsatisfiable class (each
+    unsatisfiable class named with the asserted axioms that cause it)."""
     result = reason(graph)
     if not result.coherent:
-        raise IncoherentOntology(result.consistent, tuple(str(c) for c in result.unsatisfiable))
+        raise incoherence_error(graph, result)
     return result
 
 
@@ -94,11 +97,15 @@ def build(
     *,
     ontology: str | os.PathLike[str] | None = None,
     data: Sequence[str | os.PathLike[str]] | None = None,
+    strict: bool = False,
 ) -> BuildSummary:
-    """Load, reason, and write the three release files into ``out_dir`` (each atomically).
+    """Load, QC, reason, and write the three release files into ``out_dir`` (each atomically).
 
     ``ontology`` and ``data`` default to the packaged ones; a curator passes a working copy to try an edit.
-    Nothing is written unless the whole build succeeds, so a failed build leaves the previous release intact.
+    The ``qc`` checks at level ERROR run on what was loaded: their findings come back in ``qc_errors`` (the
+    CLI warns), and with ``strict`` they are a ``QcFailed`` error, so a class without a label is never
+    shipped unnoticed. Nothing is written unless the whole build succeeds, so a failed build leaves the
+    previous release intact.
     """
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -106,6 +113,16 @@ def build(
     files.extend(data if data is not None else paths.data_files())
     graph = load_files(files)
     timings["load"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    qc_errors = tuple(r for r in run_checks(graph) if r.level is Level.ERROR)
+    timings["qc"] = time.perf_counter() - started
+    if strict and qc_errors:
+        checks = ", ".join(sorted({r.check for r in qc_errors}))
+        raise QcFailed(
+            f"{len(qc_errors)} QC error(s) ({checks}) and --strict: nothing written; "
+            "'sarcoma-kg qc --ontology FILE' lists them"
+        )
 
     result = reason_knowledge_base(graph)
     timings["reason"] = result.seconds
@@ -131,6 +148,7 @@ def build(
         reasoner=result,
         timings=timings,
         outputs=outputs,
+        qc_errors=qc_errors,
     )
 
 

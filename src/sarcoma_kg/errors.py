@@ -17,6 +17,7 @@ __all__ = [
     "IncoherentOntology",
     "InputError",
     "JavaNotFound",
+    "QcFailed",
     "QueryError",
     "RdfSyntaxError",
     "SarcomaKGError",
@@ -84,14 +85,31 @@ def exit_code_for(error: BaseException) -> int:
 
 
 class IncoherentOntology(SarcomaKGError):
-    """HermiT found the ontology inconsistent or some named classes unsatisfiable (exit 1)."""
+    """HermiT found the ontology inconsistent or some named classes unsatisfiable (exit 1).
 
-    def __init__(self, consistent: bool, unsatisfiable: tuple[str, ...] = ()) -> None:
+    ``explanations`` gives, per unsatisfiable class, the asserted axioms that make it so (see
+    :func:`sarcoma_kg.reason.explain_unsatisfiable`), so the message says what to edit, not only what broke.
+    """
+
+    def __init__(
+        self,
+        consistent: bool,
+        unsatisfiable: tuple[str, ...] = (),
+        explanations: dict[str, tuple[str, ...]] | None = None,
+    ) -> None:
         self.consistent = consistent
         self.unsatisfiable = unsatisfiable
+        self.explanations = dict(explanations or {})
         if not consistent:
             message = "the ontology and data are inconsistent (HermiT): no model satisfies them"
         else:
-            names = ", ".join(unsatisfiable)
+            names = "; ".join(
+                f"{name} (because {', '.join(self.explanations[name])})" if self.explanations.get(name) else name
+                for name in unsatisfiable
+            )
             message = f"{len(unsatisfiable)} unsatisfiable class(es) (HermiT): {names}"
         super().__init__(message)
+
+
+class QcFailed(SarcomaKGError):
+    """``build --strict`` met what ``qc`` reports as ERROR (exit 1); nothing was written."""

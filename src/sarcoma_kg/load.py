@@ -15,6 +15,7 @@ more request with the Digest answer, computed by the standard library's ``urllib
 from __future__ import annotations
 
 import base64
+import contextlib
 import http.client
 import os
 import re
@@ -194,17 +195,15 @@ def upload(
         connection = connection_class(parsed.hostname or "", parsed.port, timeout=timeout)
         try:
             with task(progress_label, total=len(data), unit="B") as bar:
-                try:
+                # A store that refuses early (Virtuoso on bad credentials) closes before the body is in; its
+                # answer is still there to read, and says more than "broken pipe".
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     connection.request(
                         "PUT",
                         target,
                         body=_chunks(data, bar.update),
                         headers=headers,
                     )
-                except (BrokenPipeError, ConnectionResetError):
-                    # A store that refuses early (Virtuoso on bad credentials) closes before the body is in;
-                    # its answer is still there to read, and says more than "broken pipe".
-                    pass
                 response = connection.getresponse()
                 message = response.read(4096).decode("utf-8", errors="replace")
             if response.status == 401 and parsed.username is not None and not digest_tried:

@@ -8,16 +8,16 @@ from pathlib import Path
 import click
 
 from .. import paths
-from ..build import build, load_built_graph
-from ..errors import IncoherentOntology, InputError
+from ..build import build, load_built_graph, reason_knowledge_base
+from ..errors import InputError
 from ..export import ExportFormat, serialize
 from ..fileio import write_atomic
 from ..graph import load_files, load_knowledge_base
 from ..kgx import write_kgx
 from ..paths import DEFAULT_BUILD_DIR
-from ..reason import reason
 from ..release import jsonld_document
 from ..stats import category_counts
+from .quality import qc_line
 from .render import build_dir_option, table
 
 __all__ = ["COMMANDS"]
@@ -45,14 +45,23 @@ __all__ = ["COMMANDS"]
     multiple=True,
     help="Knowledge-base file(s) to use instead of the packaged data/ (repeatable).",
 )
-def build_command(out_dir: Path, ontology: Path | None, data: tuple[Path, ...]) -> None:
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Fail (exit 1, nothing written) on anything 'qc' reports as ERROR, instead of warning.",
+)
+def build_command(out_dir: Path, ontology: Path | None, data: tuple[Path, ...], strict: bool) -> None:
     """Load ontology and data, reason with HermiT, write the release files.
 
     Writes sarcoma-kg.ttl (merged), sarcoma-kg.owl (RDF/XML) and sarcoma-kg-inferred.ttl, then prints a summary.
+    What 'qc' reports as ERROR (a class without a label...) is a warning on standard error, or with --strict
+    a failure.
 
-    Example: sarcoma-kg build --out dist
+    Example: sarcoma-kg build --out dist --strict
     """
-    summary = build(out_dir, ontology=ontology, data=list(data) if data else None)
+    summary = build(out_dir, ontology=ontology, data=list(data) if data else None, strict=strict)
+    for problem in summary.qc_errors:
+        click.echo(f"warning: {qc_line(problem)} (--strict makes this fail)", err=True)
     counts = summary.counts
     click.echo(f"built {out_dir}/ in {sum(summary.timings.values()):.1f} s")
     click.echo(table(["what", "count"], [[k, v] for k, v in counts.items()]))
@@ -83,9 +92,7 @@ def reason_command(ontology: Path | None, data: tuple[Path, ...]) -> None:
     Example: sarcoma-kg reason --ontology my-edit.ttl
     """
     files = [ontology or paths.ontology_file(), *(data or paths.data_files())]
-    result = reason(load_files(files))
-    if not result.coherent:
-        raise IncoherentOntology(result.consistent, tuple(str(c) for c in result.unsatisfiable))
+    result = reason_knowledge_base(load_files(files))
     click.echo(f"consistent, no unsatisfiable class; {len(result.inferred)} inferred axioms ({result.seconds:.1f} s)")
 
 

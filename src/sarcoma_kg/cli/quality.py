@@ -11,12 +11,13 @@ from pathlib import Path
 import click
 from rdflib import URIRef
 
+from .. import paths
 from ..graph import load_files
 from ..qc import Level, QcResult, failed, run_checks
 from ..validate import SHAPES_NAMESPACE, Severity, ValidationReport, ValidationResult, compact, validate
 from .render import table
 
-__all__ = ["COMMANDS", "render_qc", "render_report"]
+__all__ = ["COMMANDS", "qc_line", "render_qc", "render_report"]
 
 _FORMATS = ("text", "table", "turtle", "json")
 
@@ -117,12 +118,31 @@ def render_qc(results: list[QcResult], fmt: str) -> str:
     return (table(columns, rows) + "\n" if rows else "") + f"QC: {summary}"
 
 
+def qc_line(result: QcResult) -> str:
+    """One QC finding on one line, as ``build`` warns about it: level, check, subject, property and value."""
+    where = " ".join(part for part in (_short(result.entity), _short(result.property), result.value) if part)
+    return f"QC {result.level.value} {result.check}: {where}"
+
+
 def _short(text: str) -> str:
     return compact(URIRef(text)) if text.startswith(("http://", "https://")) else text
 
 
 @click.command("qc")
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--ontology",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Ontology file to check instead of the packaged one (as for build and reason).",
+)
+@click.option(
+    "--data",
+    "data",
+    type=click.Path(dir_okay=False, path_type=Path),
+    multiple=True,
+    help="Knowledge-base file(s) to check with it instead of the packaged data/ (repeatable).",
+)
 @click.option(
     "--fail-on",
     type=click.Choice([level.value.lower() for level in Level if level is not Level.INFO]),
@@ -138,13 +158,18 @@ def _short(text: str) -> str:
     show_default=True,
     help="Aligned table, or tab-separated values with ROBOT's columns.",
 )
-def qc_command(files: tuple[Path, ...], fail_on: str, fmt: str) -> None:
-    """ROBOT report-style checks (queries/qc/*.rq) on the ontology and knowledge base, or on FILES.
+def qc_command(files: tuple[Path, ...], ontology: Path | None, data: tuple[Path, ...], fail_on: str, fmt: str) -> None:
+    """ROBOT report-style checks (queries/qc/*.rq) on the ontology and knowledge base.
 
-    Exit 1 when a check at --fail-on or above finds something.
+    --ontology and --data replace the packaged ones, as for build and reason; FILES (the older form) checks
+    exactly the files given. Exit 1 when a check at --fail-on or above finds something.
 
-    Example: sarcoma-kg qc --fail-on warn --format tsv
+    Example: sarcoma-kg qc --ontology my-edit.ttl --fail-on warn --format tsv
     """
+    if files and (ontology is not None or data):
+        raise click.UsageError("give --ontology/--data, or FILES, not both")
+    if ontology is not None or data:
+        files = (ontology or paths.ontology_file(), *(data or paths.data_files()))
     results = run_checks(load_files(files) if files else None)
     click.echo(render_qc(results, fmt))
     if failed(results, Level(fail_on.upper())):
