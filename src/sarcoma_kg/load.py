@@ -219,6 +219,9 @@ def upload(
             if 200 <= response.status < 300:
                 return response.status, attempt
             detail = " ".join(message.split())[:300] or response.reason
+            if response.status == 401:
+                hint = "check the user and password in the URL" if parsed.username else "put user:password@ in the URL"
+                raise EndpointError(f"{url}: HTTP 401: {detail} ({hint})")
             if response.status not in _RETRIED_STATUS:
                 raise EndpointError(f"{url}: HTTP {response.status}: {detail}")
             last_problem = f"HTTP {response.status}: {detail}"
