@@ -7,6 +7,7 @@ usage; 3 environment problem (no Java, endpoint unreachable). Errors are one lin
 
 from __future__ import annotations
 
+import logging
 import sys
 
 import click
@@ -15,6 +16,23 @@ from .. import __version__
 from ..errors import SarcomaKGError
 
 __all__ = ["main"]
+
+
+class _EchoHandler(logging.Handler):
+    """The library's notes (``sarcoma_kg`` logger: a stale build directory...) as one line on standard error.
+
+    It looks up standard error at each message, so in-process test runners capture the notes too.
+    """
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(f"sarcoma-kg: note: {record.getMessage()}", err=True)
+
+
+def _install_notes() -> None:
+    logger = logging.getLogger("sarcoma_kg")
+    if not any(isinstance(h, _EchoHandler) for h in logger.handlers):
+        logger.addHandler(_EchoHandler(logging.INFO))
+        logger.setLevel(logging.INFO)
 
 
 class _Group(click.Group):
@@ -44,6 +62,7 @@ def main(ctx: click.Context, debug: bool) -> None:
     """Soft tissue sarcoma knowledge graph: build, reason, validate, query, serve and ship it."""
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
+    _install_notes()
 
 
 def _register() -> None:
