@@ -11,7 +11,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 from rdflib import Graph
 from rdflib.compare import isomorphic
@@ -137,7 +136,7 @@ def test_reason_without_java_is_an_environment_error():
 
 def test_a_build_records_the_digests_of_its_inputs_and_outputs(build_dir):
     manifest = json.loads((build_dir / MANIFEST_FILE).read_text())
-    assert [entry["file"] for entry in manifest["inputs"]][0] == "sarcoma-kg.ttl"
+    assert manifest["inputs"][0]["file"] == "sarcoma-kg.ttl"
     assert set(manifest["outputs"]) == {"sarcoma-kg.ttl", "sarcoma-kg.owl", INFERRED_FILE}
     assert build_status(build_dir) is None
 

@@ -39,8 +39,8 @@ __all__ = [
     "count_entities",
     "load_built_graph",
     "load_merged_graph",
-    "source_files",
     "reason_knowledge_base",
+    "source_files",
 ]
 
 MERGED_FILE = "sarcoma-kg.ttl"
