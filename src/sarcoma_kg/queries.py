@@ -37,6 +37,7 @@ import yaml
 from pyparsing import ParseException
 from rdflib import BNode, Graph, Literal, URIRef, Variable
 from rdflib.namespace import XSD
+from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.query import Result
 from rdflib.term import Node
@@ -45,8 +46,8 @@ from . import paths
 from .errors import EndpointError, QueryError
 from .fileio import write_atomic
 from .limits import run_limited
-from .namespaces import PREFIXES
-from .services import check_services
+from .namespaces import PREFIXES, sparql_prologue
+from .services import check_services, service_endpoints
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -275,7 +276,13 @@ def _strip_comments(text: str) -> str:
 
 
 def projection(text: str) -> tuple[str, ...]:
-    """The variables a SELECT query projects, as Oxigraph reads it (evaluated on an empty store)."""
+    """The variables a SELECT query projects, as Oxigraph reads it (evaluated on an empty store).
+
+    A federated query is not evaluated, even on an empty store (Oxigraph would call its ``SERVICE``
+    endpoints): rdflib's algebra gives its projection without running it.
+    """
+    if service_endpoints(text):
+        return _parsed_projection(text)
     try:
         result = ox.Store().query(text, prefixes=PREFIXES)
     except SyntaxError as exc:
@@ -283,6 +290,16 @@ def projection(text: str) -> tuple[str, ...]:
     if not isinstance(result, ox.QuerySolutions):
         return ()
     return tuple(v.value for v in result.variables)
+
+
+def _parsed_projection(text: str) -> tuple[str, ...]:
+    try:
+        algebra = translateQuery(parseQuery(sparql_prologue() + text)).algebra
+    except (ParseException, Exception) as exc:  # rdflib raises plain Exceptions for unknown prefixes
+        raise QueryError(f"SPARQL syntax error: {' '.join(str(exc).split())[:200]}") from None
+    if algebra.name != "SelectQuery":
+        return ()
+    return tuple(str(v) for v in algebra["PV"])
 
 
 def _build_query(name: str, path: Path | None, text: str, header: dict | None, source: str) -> StoredQuery:
