@@ -222,4 +222,3 @@ def test_load_says_which_named_graph_holds_the_data(build_dir, start_oxigraph):
     assert result.exit_code == 0, result.output
     assert "the data is in the named graph <https://w3id.org/sarcoma-kg/sarcoma-kg.owl>" in result.stdout
     assert "GRAPH <https://w3id.org/sarcoma-kg/sarcoma-kg.owl>" in result.stdout
-
