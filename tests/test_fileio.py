@@ -99,3 +99,12 @@ def test_a_failed_write_keeps_the_previous_file_and_leaves_no_temporary(tmp_path
         raise RuntimeError("disk full")
     assert target.read_bytes() == b"previous"
     assert [p.name for p in tmp_path.iterdir()] == ["out.ttl"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a file to another user")
+def test_a_replaced_file_keeps_its_owner_and_group(tmp_path):
+    target = tmp_path / "patients.ttl"
+    target.write_bytes(b"previous")
+    os.chown(target, 4321, 4321)
+    write_atomic(target, b"new")
+    assert (target.stat().st_uid, target.stat().st_gid) == (4321, 4321)

@@ -222,3 +222,17 @@ def test_load_says_which_named_graph_holds_the_data(build_dir, start_oxigraph):
     assert result.exit_code == 0, result.output
     assert "the data is in the named graph <https://w3id.org/sarcoma-kg/sarcoma-kg.owl>" in result.stdout
     assert "GRAPH <https://w3id.org/sarcoma-kg/sarcoma-kg.owl>" in result.stdout
+
+
+def test_a_shapes_file_with_a_service_query_is_refused_and_makes_no_request(tmp_path, listener):
+    shapes = tmp_path / "calls-out.ttl"
+    shapes.write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n@prefix sarc: <https://w3id.org/sarcoma-kg/> .\n"
+        "sarc:CallsOut a sh:NodeShape ; sh:targetClass sarc:PatientCase ;\n"
+        '  sh:sparql [ sh:message "x" ;\n'
+        f'    sh:select "SELECT $this WHERE {{ SERVICE <{listener.url}> {{ ?s ?p ?o }} }}" ] .\n'
+    )
+    result = CliRunner().invoke(main, ["validate", "--shapes", str(shapes)])
+    assert result.exit_code == 2
+    assert "federated queries are refused" in result.stderr
+    assert listener.connections == []

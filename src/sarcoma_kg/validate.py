@@ -50,6 +50,7 @@ from .errors import EnvironmentProblem, InputError
 from .graph import StoreKind, from_ox, new_graph, parse_into, to_ox
 from .namespaces import PREFIXES, SH, bind_prefixes
 from .progress import progress
+from .services import check_services
 
 __all__ = [
     "DATA_GRAPH",
@@ -169,6 +170,10 @@ def load_shapes(shapes_files: Sequence[str | os.PathLike[str]] | None = None) ->
     graph = new_graph(StoreKind.MEMORY)
     for file in files:
         parse_into(graph, file)
+    # SPARQL-based constraints run on the engine: a SERVICE in one would make validation call out (SSRF).
+    for predicate in (SH.select, SH.ask, SH.construct):
+        for text in graph.objects(None, predicate):
+            check_services(str(text))
     return graph
 
 

@@ -13,7 +13,7 @@ import sys
 import click
 
 from .. import __version__
-from ..errors import SarcomaKGError
+from ..errors import SarcomaKGError, exit_code_for
 
 __all__ = ["main"]
 
@@ -52,6 +52,14 @@ class _Group(click.Group):
         except BrokenPipeError:
             sys.stderr.close()
             ctx.exit(0)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:  # a bug or an untranslated library error: still one line, never a traceback
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            detail = " ".join(str(exc).split())[:300] or type(exc).__name__
+            click.echo(f"sarcoma-kg: error: unexpected {type(exc).__name__}: {detail} (--debug shows where)", err=True)
+            ctx.exit(exit_code_for(exc))
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
