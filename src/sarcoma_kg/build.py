@@ -223,12 +223,18 @@ def build_status(
     return None
 
 
-def _current_build(build_dir, ontology, data) -> Path | None:
+def _current_build(
+    build_dir: str | os.PathLike[str] | None,
+    ontology: str | os.PathLike[str] | None,
+    data: Sequence[str | os.PathLike[str]] | None,
+    instead: str,
+) -> Path | None:
+    """``build_dir`` when it is current for these inputs; else None, with a note saying what is done instead."""
     reason = build_status(build_dir, ontology=ontology, data=data)
     if reason is None:
         return Path(build_dir)
     if build_dir is not None and Path(build_dir).exists():
-        _log.warning("%s: reasoning in memory instead (run 'sarcoma-kg build' to refresh it)", reason)
+        _log.warning("%s: %s instead (run 'sarcoma-kg build' to refresh it)", reason, instead)
     return None
 
 
@@ -245,7 +251,7 @@ def load_built_graph(
     from a stale release. A stale or damaged build directory is reported on the ``sarcoma_kg`` logger (the CLI
     prints it) and the graph is reasoned with HermiT in memory; nothing is written.
     """
-    current = _current_build(build_dir, ontology, data)
+    current = _current_build(build_dir, ontology, data, "reasoning in memory")
     if current is not None:
         return load_files([current / INFERRED_FILE], store=store)
     graph = load_files(source_files(ontology, data), store=store)
@@ -262,7 +268,7 @@ def load_merged_graph(
     data: Sequence[str | os.PathLike[str]] | None = None,
 ) -> Graph:
     """The asserted graph (ontology and data merged, nothing inferred): the build's when current, else loaded."""
-    current = _current_build(build_dir, ontology, data)
+    current = _current_build(build_dir, ontology, data, "reading the sources")
     if current is not None:
         return load_files([current / MERGED_FILE], store=store)
     return load_files(source_files(ontology, data), store=store)
