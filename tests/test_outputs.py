@@ -137,3 +137,17 @@ def test_validate_reads_the_edited_ontology(tmp_path):
     with_edit = CliRunner().invoke(main, ["validate", str(data), "--ontology", str(edited)])
     assert "points to nothing" in packaged.output
     assert "points to nothing" not in with_edit.output, with_edit.output
+
+
+def test_skip_invalid_with_every_row_bad_keeps_the_previous_output(tmp_path, build_dir):
+    sheet = tmp_path / "all-bad.csv"
+    sheet.write_text(
+        "case_id,diagnosis,primary_site,size_cm,grade,nodal_spread,distant_metastasis\n"
+        "T-1,synovial sarcomma,thigh,6,high,no,no\n"
+    )
+    out = tmp_path / "cases.ttl"
+    out.write_text("previous cases\n")
+    result = _import(sheet, out, build_dir, "--skip-invalid")
+    assert result.exit_code == 2
+    assert "the result is empty" in result.stderr
+    assert out.read_text() == "previous cases\n"
