@@ -108,3 +108,12 @@ def test_a_replaced_file_keeps_its_owner_and_group(tmp_path):
     os.chown(target, 4321, 4321)
     write_atomic(target, b"new")
     assert (target.stat().st_uid, target.stat().st_gid) == (4321, 4321)
+
+
+def test_a_new_file_gets_the_mode_the_umask_gives(tmp_path):
+    previous = os.umask(0o027)
+    try:
+        target = write_atomic(tmp_path / "new.ttl", b"x")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640

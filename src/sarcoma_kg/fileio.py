@@ -85,11 +85,20 @@ def check_output(path: PathLike, *, inputs: Iterable[PathLike] = ()) -> Path:
     return real
 
 
+def _umask() -> int:
+    """The process umask, read without changing it where Linux allows (``os.umask`` sets it, for all threads)."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return umask
+
+
 def _keep_metadata(tmp: str, previous: os.stat_result | None, shown: Path) -> None:
-    if previous is None:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
+    if previous is None:  # a new file: what open() would have given it
+        os.chmod(tmp, 0o666 & ~_umask())
         return
     os.chmod(tmp, stat.S_IMODE(previous.st_mode))
     mine = os.stat(tmp)
