@@ -34,7 +34,14 @@ _BASE = click.option("--base", default=str(CASE), show_default=True, help="Names
 _SPREADSHEET = click.argument("spreadsheet", type=click.Path(dir_okay=False, path_type=Path))
 
 
-def _import(spreadsheet: Path, build_dir: Path, base: str, skip_invalid: bool, ontology=None, data=()):
+def _import(
+    spreadsheet: Path,
+    build_dir: Path,
+    base: str,
+    skip_invalid: bool,
+    ontology: Path | None = None,
+    data: tuple[Path, ...] = (),
+):
     kb = load_built_graph(build_dir, ontology=ontology, data=list(data) or None)
     try:
         return kb, import_cases(spreadsheet, kb, base=base, skip_invalid=skip_invalid)
