@@ -19,6 +19,7 @@ __all__ = [
     "JavaNotFound",
     "QcFailed",
     "QueryError",
+    "QueryTimeout",
     "RdfSyntaxError",
     "SarcomaKGError",
     "exit_code_for",
@@ -71,6 +72,10 @@ class JavaNotFound(EnvironmentProblem):
             "Java was not found, and the HermiT reasoner needs it: install a Java runtime "
             "(e.g. 'apt-get install default-jre-headless') or put 'java' on PATH"
         )
+
+
+class QueryTimeout(EnvironmentProblem):
+    """A query or upload ran past its time limit (``--timeout``) and was stopped; nothing was written."""
 
 
 class EndpointError(EnvironmentProblem):

@@ -22,7 +22,7 @@ import re
 import socket
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import ParseResult, quote, unquote, urlparse
@@ -38,6 +38,7 @@ __all__ = [
     "CONTENT_TYPES",
     "DEFAULT_GRAPH",
     "DEFAULT_RETRIES",
+    "DEFAULT_TIMEOUT",
     "LoadSummary",
     "graph_store_url",
     "load",
@@ -175,6 +176,8 @@ def upload(
     """PUT ``data`` to ``url``; returns (HTTP status, attempts). Retries connection failures with backoff.
 
     ``EndpointError`` after the last attempt, or at once for an HTTP error that retrying cannot fix.
+    ``timeout`` bounds the whole upload, retries and backoff included: a store that never answers holds the
+    command at most that long (before, each of five attempts waited for it in turn).
     """
     parsed = urlparse(url)
     connection_class = http.client.HTTPSConnection if parsed.scheme == "https" else http.client.HTTPConnection
@@ -188,11 +191,15 @@ def upload(
     plain_url = parsed._replace(netloc=parsed.netloc.rpartition("@")[2]).geturl()
     url = redact_url(url)
     last_problem = ""
+    deadline = time.monotonic() + timeout
     digest_tried = False
     attempt = 0
     while attempt <= retries:
         attempt += 1
-        connection = connection_class(parsed.hostname or "", parsed.port, timeout=timeout)
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise EndpointError(f"{url}: no answer within --timeout {timeout:g} s ({last_problem or 'timed out'})")
+        connection = connection_class(parsed.hostname or "", parsed.port, timeout=remaining)
         try:
             with task(progress_label, total=len(data), unit="B") as bar:
                 # A store that refuses early (Virtuoso on bad credentials) closes before the body is in; its
@@ -230,7 +237,7 @@ def upload(
         finally:
             connection.close()
         if attempt <= retries:
-            time.sleep(backoff * 2 ** (attempt - 1))
+            time.sleep(max(0.0, min(backoff * 2 ** (attempt - 1), deadline - time.monotonic())))
     raise EndpointError(f"{url}: upload failed after {retries + 1} attempt(s): {last_problem}")
 
 
@@ -240,6 +247,8 @@ def load(
     graph: str = DEFAULT_GRAPH,
     source: str | os.PathLike[str] | None = None,
     build_dir: str | os.PathLike[str] | None = paths.DEFAULT_BUILD_DIR,
+    ontology: str | os.PathLike[str] | None = None,
+    data: Sequence[str | os.PathLike[str]] | None = None,
     retries: int = DEFAULT_RETRIES,
     backoff: float = 0.5,
     timeout: float = DEFAULT_TIMEOUT,
@@ -252,9 +261,11 @@ def load(
     url = graph_store_url(endpoint, graph)
     if retries < 0:
         raise InputError(f"--retries must be 0 or more, not {retries}")
+    if not timeout > 0:
+        raise InputError(f"--timeout must be a positive number of seconds, not {timeout:g}")
     triples: int | None
     if source is None:
-        release = load_built_graph(build_dir)
+        release = load_built_graph(build_dir, ontology=ontology, data=data)
         data = serialize(release, ExportFormat.NTRIPLES)
         content_type = CONTENT_TYPES[".nt"]
         triples = len(release)
