@@ -86,7 +86,7 @@ def parse_results(data: bytes, *, url: str = "the endpoint") -> QueryResult:
     (text handling would keep the backslash inside IRIs). ``EndpointError`` when the answer is not SPARQL JSON.
 
     >>> body = b'{"head": {"vars": ["s"]}, "results": {"bindings": [{"s": {"type": "uri", "value": '
-    >>> parse_results(body + b'"https:\\/\\/w3id.org\\/sarcoma-kg\\/kb\\/source\\/x"}}]}}').rows
+    >>> parse_results(body + b'"https:\\\\/\\\\/w3id.org\\\\/sarcoma-kg\\\\/kb\\\\/source\\\\/x"}}]}}').rows
     ((rdflib.term.URIRef('https://w3id.org/sarcoma-kg/kb/source/x'),),)
     """
     try:
