@@ -12,8 +12,9 @@ STAMP := $(VENV)/.installed
 WEB := web
 YASGUI := $(WEB)/node_modules/@zazuko/yasgui/build/yasgui.min.js
 BENCH_SIZES ?= 1000,10000,50000
-# Debian packages the tests and benchmarks use: the OWL API (Protégé's parser), Jena (SHACL peer), Chromium.
-SYSTEM_PACKAGES := libowlapi-java libapache-jena-java chromium chromium-driver
+# Debian packages the tests and benchmarks use: the OWL API (Protégé's parser), Jena (SHACL peer), Chromium,
+# Graphviz (the term pictures of 'serve' and 'show').
+SYSTEM_PACKAGES := libowlapi-java libapache-jena-java chromium chromium-driver graphviz
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -36,10 +37,10 @@ java-check: ## Check that Java (for the HermiT reasoner) is installed
 	@command -v java >/dev/null 2>&1 || [ -x "$${JAVA_HOME:-/nonexistent}/bin/java" ] || { \
 	  echo "Java is missing: HermiT needs it. Install a runtime, e.g. 'sudo apt-get install -y default-jre-headless', then rerun."; exit 3; }
 
-system-deps: ## Install the Debian packages the tests use (OWL API, Jena, Chromium) when missing
+system-deps: ## Install the Debian packages the tests use (OWL API, Jena, Chromium, Graphviz) when missing
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get -o DPkg::Lock::Timeout=600 update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq $$missing >/dev/null; \
 	  else echo "missing Debian packages: $$missing; run: sudo apt-get install -y $$missing"; exit 3; fi; fi
 
 run: install ## Build, reason, validate, QC, stage the example cases, answer every stored query, write dist/

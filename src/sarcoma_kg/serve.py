@@ -44,6 +44,7 @@ from urllib.parse import parse_qsl, urlencode
 import pyoxigraph as ox
 import waitress
 from pyparsing import ParseException
+from rdflib import Graph
 from rdflib.plugins.sparql.parser import parseUpdate
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.wrappers import Request, Response
@@ -51,9 +52,11 @@ from werkzeug.wrappers import Request, Response
 from . import paths
 from .build import load_built_graph
 from .errors import EnvironmentProblem, InputError, QueryError
-from .graph import ox_store
+from .graph import load_files, ox_store
 from .namespaces import PREFIXES
+from .pages import Pages, build_pages
 from .queries import StoredQuery, bind_params, inject_bindings, load_catalogue
+from .terms import asserted_graph
 
 __all__ = [
     "ASSETS_ENV",
@@ -117,6 +120,8 @@ class ServeConfig:
     assets: Path | None = None
     build_dir: Path | None = paths.DEFAULT_BUILD_DIR
     threads: int = 8
+    #: Extra RDF files (imported cases) added to the served graph, as ``query --data`` adds them.
+    data: tuple[Path, ...] = ()
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
@@ -185,13 +190,19 @@ def oxigraph_executable() -> str:
     return found
 
 
-def prepare_store(location: Path, *, build_dir: str | os.PathLike[str] | None = paths.DEFAULT_BUILD_DIR) -> int:
+def prepare_store(
+    location: Path,
+    *,
+    build_dir: str | os.PathLike[str] | None = paths.DEFAULT_BUILD_DIR,
+    graph: Graph | None = None,
+) -> int:
     """Write the reasoned graph into an Oxigraph database at ``location``; returns its triple count.
 
     The graph is the one every other command answers from (``load_built_graph``: the current inferred release,
-    or the knowledge base reasoned in memory), so the page returns the same rows as ``sarcoma-kg query``.
+    or the knowledge base reasoned in memory), so the page returns the same rows as ``sarcoma-kg query``;
+    ``graph`` serves that graph instead (already loaded, with extra data).
     """
-    graph = load_built_graph(build_dir)
+    graph = load_built_graph(build_dir) if graph is None else graph
     store = ox_store(graph)
     location.mkdir(parents=True, exist_ok=True)
     dump = location.parent / f"{location.name}.nt"
@@ -303,6 +314,7 @@ class _Front:
     max_rows: int
     page: bytes = field(repr=False)
     examples_json: bytes = field(repr=False)
+    pages: Pages | None = field(default=None, repr=False)  # term pages, tree, search, cohort (pages.py)
 
     # -- routing ------------------------------------------------------------------------------------------
     def __call__(self, environ: dict, start_response: Callable) -> Iterator[bytes]:
@@ -325,6 +337,8 @@ class _Front:
         if request.method not in ("GET", "HEAD"):
             return _text(405, f"{request.method} is not allowed on {path}", Allow="GET, HEAD")
         if path in ("/", "/index.html"):
+            if self.pages is not None and request.args.get("run"):
+                return self.pages.run_page(request)
             return Response(self.page, mimetype="text/html", headers={"Cache-Control": "no-cache"})
         if path == "/favicon.ico":
             return Response(status=204)
@@ -334,6 +348,8 @@ class _Front:
             name = path[len("/assets/") :]
             mimetype = "text/javascript" if name.endswith(".js") else "text/css"
             return Response((self.assets / name).read_bytes(), mimetype=mimetype)
+        if self.pages is not None:
+            return self.pages.route(request)
         raise NotFound(f"nothing at {path}: the page is at / and the SPARQL endpoint at /sparql")
 
     # -- the SPARQL 1.1 Protocol ----------------------------------------------------------------------------
@@ -489,12 +505,26 @@ def create_app(
     timeout: float = DEFAULT_TIMEOUT,
     max_rows: int = DEFAULT_MAX_ROWS,
     catalogue: Sequence[StoredQuery] | None = None,
+    graph: Graph | None = None,
+    asserted: Graph | None = None,
 ) -> Callable:
-    """The WSGI application in front of the Oxigraph server at ``upstream`` (``http://127.0.0.1:N``)."""
+    """The WSGI application in front of the Oxigraph server at ``upstream`` (``http://127.0.0.1:N``).
+
+    With ``graph`` (the served graph, in memory) it also serves the term pages, tree, search and cohort
+    (:mod:`sarcoma_kg.pages`); ``asserted`` (the graph before reasoning) marks inferred edges.
+    """
     examples_data = examples(catalogue)
     page = _page(examples_data, timeout=timeout, max_rows=max_rows)
     listing = json.dumps(examples_data, indent=1, ensure_ascii=False).encode("utf-8")
-    return _Front(upstream, assets, timeout, max_rows, page=page, examples_json=listing)
+    pages = None
+    if graph is not None:
+        pages = build_pages(
+            graph,
+            asserted=asserted,
+            render_query_page=lambda data: _page(data, timeout=timeout, max_rows=max_rows),
+            examples=examples_data,
+        )
+    return _Front(upstream, assets, timeout, max_rows, page=page, examples_json=listing, pages=pages)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -524,9 +554,18 @@ def _started(config: ServeConfig) -> Iterator[tuple[object, RunningServer]]:
     assets = find_assets(config.assets)
     with tempfile.TemporaryDirectory(prefix="sarcoma-kg-serve-") as scratch:
         location = Path(scratch) / "store"
-        triples = prepare_store(location, build_dir=config.build_dir)
+        graph = load_built_graph(config.build_dir)
+        load_files(config.data, graph=graph)
+        triples = prepare_store(location, graph=graph)
         with OxigraphServer(location, timeout=config.timeout) as engine:
-            app = create_app(engine.url, assets=assets, timeout=config.timeout, max_rows=config.max_rows)
+            app = create_app(
+                engine.url,
+                assets=assets,
+                timeout=config.timeout,
+                max_rows=config.max_rows,
+                graph=graph,
+                asserted=asserted_graph(config.data),
+            )
             try:
                 server = waitress.create_server(
                     app, host=config.host, port=config.port, threads=config.threads, ident="sarcoma-kg"

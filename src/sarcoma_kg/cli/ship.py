@@ -34,15 +34,40 @@ __all__ = ["COMMANDS"]
     type=click.Path(file_okay=False, path_type=Path),
     help="Directory with yasgui.min.js/.css (default: web/node_modules from 'make install').",
 )
+@click.option(
+    "--data",
+    "data_files",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Extra RDF file(s) to serve with the built graph (repeatable), e.g. imported cases for /cohort.",
+)
 @build_dir_option
-def serve_command(host: str, port: int, timeout: float, max_rows: int, assets: Path | None, build_dir: Path) -> None:
+def serve_command(
+    host: str,
+    port: int,
+    timeout: float,
+    max_rows: int,
+    assets: Path | None,
+    data_files: tuple[Path, ...],
+    build_dir: Path,
+) -> None:
     """Serve the reasoned graph: a read-only SPARQL 1.1 endpoint at /sparql and a query page at /.
 
-    Oxigraph answers the queries; updates get 403. Stop with Ctrl-C.
+    Every term has a page at /<local name> (HTML, or Turtle, N-Triples, JSON-LD by Accept header); /browse is
+    the tree, /search?q= the ranked search, /cohort the cases' stages. Oxigraph answers the queries; updates get
+    403. Stop with Ctrl-C.
 
-    Example: sarcoma-kg serve --port 7878
+    Example: sarcoma-kg serve --port 7878 --data dist/example-cases.ttl
     """
-    config = ServeConfig(host=host, port=port, timeout=timeout, max_rows=max_rows, assets=assets, build_dir=build_dir)
+    config = ServeConfig(
+        host=host,
+        port=port,
+        timeout=timeout,
+        max_rows=max_rows,
+        assets=assets,
+        build_dir=build_dir,
+        data=tuple(data_files),
+    )
 
     def ready(server: RunningServer) -> None:
         click.echo(f"serving {server.triples} triples (read-only): page {server.url}  endpoint {server.endpoint}")
