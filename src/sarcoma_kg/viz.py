@@ -27,7 +27,9 @@ def _node(dot: graphviz.Digraph, link: Link, *, focus: bool = False, shape: str 
     # dot reads 'a:b' as node a, port b: node names are digests of the IRI (stable across runs).
     key = "n" + hashlib.sha1(link.iri.encode("utf-8")).hexdigest()[:16]
     width = 34 if shape == "note" else 24
-    label = "\\n".join(graphviz.escape(line) for line in textwrap.wrap(link.label, width) or [""])
+    label = "\\n".join(
+        graphviz.escape(line) for line in textwrap.wrap(link.label, width, break_long_words=False) or [""]
+    )
     attrs = {"label": label, "tooltip": graphviz.escape(link.curie), "shape": shape}
     if link.path is not None:
         attrs["URL"] = link.path
