@@ -11,6 +11,8 @@ does not have:
   stream (which stops Oxigraph's work) and converts what it kept into the format the client asked for;
 - a wall-clock timeout (also passed to Oxigraph as ``--timeout-s``) reported as HTTP 504;
 - 403 for every update, whichever way it is sent (``/update``, ``update=`` or ``application/sparql-update``).
+- the browsing pages (:mod:`sarcoma_kg.pages`): a page behind every IRI with content negotiation, a tree,
+  ranked search and the cohort chart, answered from the same graph held in memory (any GET path not listed here).
 
 Content negotiation: SELECT and ASK answer in SPARQL JSON (default), XML, CSV or TSV; CONSTRUCT and DESCRIBE in
 Turtle (default), N-Triples, RDF/XML or JSON-LD. All conversions are Oxigraph's own serialisers.
