@@ -8,6 +8,7 @@ from rdflib.namespace import RDF, RDFS
 
 from sarcoma_kg.errors import InputError
 from sarcoma_kg.namespaces import CASE, SARC
+from sarcoma_kg.queries import bind_params, get_query, run_local
 from sarcoma_kg.search_index import MATCH_KINDS, SearchIndex
 
 
@@ -93,3 +94,17 @@ def test_patient_cases_are_indexed_only_when_asked(kg: Graph) -> None:
 
 def test_match_kinds_are_the_documented_ones() -> None:
     assert MATCH_KINDS == ("exact label", "exact synonym", "synonym", "prefix", "word", "fuzzy")
+
+
+@pytest.mark.parametrize("text", ["asps", "Gorlin", "lung", "sarcoma", "doxorubicin"])
+def test_entity_search_ranks_as_the_index_does(kg: Graph, index: SearchIndex, text: str) -> None:
+    query = get_query("entity-search")
+    result = run_local(kg, query.text, bind_params(query, {"text": text}))
+    entities = [str(row[0]) for row in result.rows]
+    assert len(entities) == len(set(entities)), "one row per entity"
+    # The query has no typo step, so compare the index's hits that are substring matches.
+    hits = [h for h in index.search(text, limit=200) if h.match != "fuzzy" and text.lower() in h.matched.lower()]
+    assert entities[0] == hits[0].iri
+    ranks = {h.iri: h.rank for h in hits}
+    found = [ranks[e] for e in entities if e in ranks]
+    assert found == sorted(found)
