@@ -17,6 +17,7 @@ Labels come from users' data too: the pages are Jinja2 templates with autoescapi
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from rdflib import Graph, URIRef
 from werkzeug.wrappers import Request, Response
 
 from .charts import stage_counts, stage_distribution_svg
-from .errors import InputError
+from .errors import EnvironmentProblem, InputError
 from .namespaces import SARC
 from .queries import StoredQuery, bind_params, get_query, inject_bindings, run_local
 from .search_index import MAX_LIMIT, SearchIndex
@@ -108,10 +109,14 @@ class Pages:
             charset = "" if media.endswith("json") else "; charset=utf-8"
             return Response(body, content_type=media + charset, headers={"Vary": "Accept"})
         description = self.terms.describe(iri)
+        try:
+            svg = neighbourhood_svg(description)
+        except EnvironmentProblem as exc:  # no Graphviz: the page without its picture, saying why
+            svg = f"<p class='none'>{html.escape(str(exc))}</p>"
         return self._html(
             "term.html",
             d=description,
-            svg=neighbourhood_svg(description),
+            svg=svg,
             formats=[(m, n) for n, m in FORMAT_NAMES.items()],
             max_drawn=MAX_STATEMENT_NODES,
             run_url=lambda use: _run_url(use, description.node),
