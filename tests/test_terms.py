@@ -153,3 +153,19 @@ def test_show_an_unknown_term_exits_2_with_one_line(build_dir: Path, tmp_path: P
         "sarcoma-kg: error: the graph has nothing about sarc:NoSuchTerm: search for the term by name instead"
     ]
     assert picture.read_text() == "previous"
+
+
+def test_without_graphviz_show_svg_exits_3_and_keeps_the_old_picture(
+    build_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    picture = tmp_path / "asps.svg"
+    picture.write_text("previous")
+    empty = tmp_path / "no-binaries"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))  # no 'dot' to be found
+    result = CliRunner().invoke(
+        main, ["show", "AlveolarSoftPartSarcoma", "--svg", str(picture), "--build-dir", str(build_dir)]
+    )
+    assert result.exit_code == 3
+    assert "Graphviz's 'dot' is missing" in result.output
+    assert picture.read_text() == "previous"
