@@ -17,8 +17,10 @@ Labels come from users' data too: the pages are Jinja2 templates with autoescapi
 
 from __future__ import annotations
 
+import gc
 import html
 import json
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -54,12 +56,13 @@ class Pages:
 
     terms: Terms
     index: SearchIndex
-    case_index: SearchIndex | None
-    counts: dict[str, int]
     render_query_page: Callable[[list[dict[str, str]]], bytes]
     examples: list[dict[str, str]]
 
     def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._case_index: SearchIndex | None = None
+        self._counts: dict[str, int] | None = None
         self.env = jinja2.Environment(
             loader=jinja2.PackageLoader("sarcoma_kg", "web/templates"),
             autoescape=True,
@@ -67,6 +70,35 @@ class Pages:
             trim_blocks=True,
             lstrip_blocks=True,
         )
+
+    # -- computed on first use: a cohort makes them slow, and most visitors never ask -----------------------
+    def _once(self, compute: Callable[[], object]) -> object:
+        with self._lock:
+            value = compute()
+            # pyoxigraph objects must be freed on the thread that made them: free any in cycles now, here.
+            gc.collect()
+            return value
+
+    def case_index(self) -> SearchIndex:
+        """The index of ontology terms and patient-case nodes (``/search?cases=true``)."""
+        if self._case_index is None:
+            self._case_index = self._once(
+                lambda: self._case_index or SearchIndex.from_graph(self.terms.graph, include_cases=True)
+            )
+        return self._case_index
+
+    def stage_counts(self) -> dict[str, int]:
+        """Cases per computed stage (the stored query ``case-stages``)."""
+        if self._counts is None:
+
+            def compute() -> dict[str, int]:
+                if self._counts is not None:
+                    return self._counts
+                query = get_query("case-stages")
+                return stage_counts(run_local(self.terms.graph, query.text, bind_params(query)))
+
+            self._counts = self._once(compute)
+        return self._counts
 
     def _html(self, template: str, status: int = 200, **context: object) -> Response:
         body = self.env.get_template(template).render(**context)
@@ -131,7 +163,7 @@ class Pages:
             return _json({"error": f"limit must be a whole number between 1 and {MAX_LIMIT}"}, 400)
         under_text = request.args.get("under")
         cases = request.args.get("cases", "false").lower() == "true"
-        index = self.case_index if cases and self.case_index is not None else self.index
+        index = self.case_index() if cases else self.index
         try:
             under = str(self.terms.resolve(under_text)) if under_text else None
             hits = index.search(text, limit=limit, under=under)
@@ -165,11 +197,9 @@ class Pages:
         return _json({"iri": str(node), "children": [self._tree_node(c) for c in self.terms.children(node)]})
 
     def cohort(self) -> Response:
+        counts = self.stage_counts()
         return self._html(
-            "cohort.html",
-            counts=self.counts,
-            total=sum(self.counts.values()),
-            chart=stage_distribution_svg(self.counts),
+            "cohort.html", counts=counts, total=sum(counts.values()), chart=stage_distribution_svg(counts)
         )
 
     def run_page(self, request: Request) -> Response:
@@ -210,10 +240,5 @@ def build_pages(
     render_query_page: Callable[[list[dict[str, str]]], bytes],
     examples: list[dict[str, str]],
 ) -> Pages:
-    """Index the graph and compute the cohort's stages once, for the life of the server."""
-    terms = Terms(graph, asserted=asserted)
-    index = SearchIndex.from_graph(graph)
-    case_index = SearchIndex.from_graph(graph, include_cases=True)
-    stages = get_query("case-stages")
-    counts = stage_counts(run_local(graph, stages.text, bind_params(stages)))
-    return Pages(terms, index, case_index, counts, render_query_page, examples)
+    """Index the graph's terms once, for the life of the server (cases and stages wait for their first use)."""
+    return Pages(Terms(graph, asserted=asserted), SearchIndex.from_graph(graph), render_query_page, examples)

@@ -32,10 +32,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from rdflib import Graph, URIRef
-from rdflib.namespace import OWL, RDF, RDFS
+from rdflib.namespace import OWL, RDFS
 
 from .errors import InputError
-from .namespaces import CASE, KB, OBOINOWL, SARC, SH
+from .graph import ox_store
+from .namespaces import OBOINOWL, SH
 from .queries import compact_term
 
 __all__ = ["MATCH_KINDS", "SearchHit", "SearchIndex", "fold"]
@@ -45,6 +46,7 @@ MATCH_KINDS = ("exact label", "exact synonym", "synonym", "prefix", "word", "fuz
 _NAME_PROPERTIES = {RDFS.label: "label", OBOINOWL.hasExactSynonym: "exact", OBOINOWL.hasRelatedSynonym: "related"}
 _WORD = re.compile(r"\w+", re.UNICODE)
 _FUZZY_CUTOFF = 0.7
+_NOT_CLASSES = {str(OWL.NamedIndividual), str(OWL.Class), str(OWL.Thing), str(SH.NodeShape)}
 _FUZZY_CANDIDATES = 400
 MAX_LIMIT = 200
 
@@ -85,46 +87,83 @@ class SearchHit:
         }
 
 
-def _is_case_node(iri: str, types: set[URIRef]) -> bool:
-    return iri.startswith(str(CASE)) or iri.startswith(str(KB["case/"])) or SARC.PatientCase in types
+_NAMES_QUERY = """
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX oboInOwl: <http://www.geneontology.org/formats/oboInOwl#>
+PREFIX sarc: <https://w3id.org/sarcoma-kg/>
+SELECT ?entity ?property ?name WHERE {
+  VALUES ?property { rdfs:label oboInOwl:hasExactSynonym oboInOwl:hasRelatedSynonym }
+  ?entity ?property ?name .
+  FILTER(isIRI(?entity) && isLiteral(?name))
+  FILTER(%s)
+}
+"""
+_ONTOLOGY_FILTER = (
+    'STRSTARTS(STR(?entity), "https://w3id.org/sarcoma-kg/") '
+    '&& !STRSTARTS(STR(?entity), "https://w3id.org/sarcoma-kg/kb/") '
+    '&& !STRSTARTS(STR(?entity), "https://w3id.org/sarcoma-kg/case/")'
+)
+# Patient-case nodes: the case namespace, the knowledge base's own cases, anything typed sarc:PatientCase.
+_CASE_FILTER = (
+    'STRSTARTS(STR(?entity), "https://w3id.org/sarcoma-kg/case/") '
+    '|| STRSTARTS(STR(?entity), "https://w3id.org/sarcoma-kg/kb/case/") '
+    "|| EXISTS { ?entity a sarc:PatientCase }"
+)
+_SUBCLASS_QUERY = """
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?entity ?class WHERE { ?entity rdfs:subClassOf ?class FILTER(isIRI(?entity) && isIRI(?class)) }
+"""
+# The types of the entities in scope only (a cohort has hundreds of thousands of typed nodes).
+_TYPES_QUERY = """
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX oboInOwl: <http://www.geneontology.org/formats/oboInOwl#>
+PREFIX sarc: <https://w3id.org/sarcoma-kg/>
+SELECT DISTINCT ?entity ?class WHERE {
+  VALUES ?property { rdfs:label oboInOwl:hasExactSynonym oboInOwl:hasRelatedSynonym }
+  ?entity ?property ?name .
+  FILTER(isIRI(?entity))
+  FILTER(%s)
+  ?entity a ?class .
+  FILTER(isIRI(?class))
+}
+"""
 
 
-def _ontology_term(iri: str) -> bool:
-    return iri.startswith(str(SARC)) and not iri.startswith(str(KB)) and not iri.startswith(str(CASE))
+def _select(graph: Graph, text: str) -> list[tuple[str, ...]]:
+    """Rows of a SELECT as plain strings: straight from Oxigraph when the graph is on it (no rdflib terms)."""
+    store = ox_store(graph)
+    if store is not None:
+        return [tuple(term.value for term in row) for row in store.query(text)]
+    return [tuple(str(term) for term in row) for row in graph.query(text)]  # pragma: no cover - memory store
 
 
-def _names(graph: Graph, *, include_cases: bool) -> Iterator[tuple[str, str, str]]:
+def _names(graph: Graph, *, include_cases: bool) -> list[tuple[str, str, str]]:
     """(iri, name, kind) for every named entity the index covers."""
-    for prop, kind in _NAME_PROPERTIES.items():
-        for subject, name in graph.subject_objects(prop):
-            if not isinstance(subject, URIRef):
-                continue
-            iri = str(subject)
-            if _ontology_term(iri) or (include_cases and _is_case_node(iri, set(graph.objects(subject, RDF.type)))):
-                yield iri, str(name), kind
+    kinds = {str(p): kind for p, kind in _NAME_PROPERTIES.items()}
+    return [(iri, name, kinds[prop]) for iri, prop, name in _select(graph, _NAMES_QUERY % _scope(include_cases))]
 
 
-def _closure(graph: Graph) -> dict[str, set[str]]:
-    """Every named class's named ancestors, itself included (reasoned subClassOf, followed transitively)."""
-    parents: dict[str, set[str]] = {}
-    for child, parent in graph.subject_objects(RDFS.subClassOf):
-        if isinstance(child, URIRef) and isinstance(parent, URIRef) and parent != OWL.Thing:
-            parents.setdefault(str(child), set()).add(str(parent))
+def _scope(include_cases: bool) -> str:
+    return f"({_ONTOLOGY_FILTER}) || {_CASE_FILTER}" if include_cases else _ONTOLOGY_FILTER
+
+
+def _ancestors(graph: Graph, entities: set[str], *, include_cases: bool) -> dict[str, set[str]]:
+    """Each entity's named classes above it, itself included: types and subClassOf, followed transitively."""
+    up: dict[str, set[str]] = {}
+    for entity, cls in _select(graph, _SUBCLASS_QUERY) + _select(graph, _TYPES_QUERY % _scope(include_cases)):
+        if cls not in _NOT_CLASSES:
+            up.setdefault(entity, set()).add(cls)
     closure: dict[str, set[str]] = {}
 
-    def ancestors(node: str, seen: frozenset[str] = frozenset()) -> set[str]:
+    def ancestors(node: str) -> set[str]:
         if node in closure:
             return closure[node]
-        found = {node}
-        for parent in parents.get(node, ()):
-            if parent not in seen:
-                found |= ancestors(parent, seen | {node})
-        closure[node] = found
+        closure[node] = found = {node}  # set first: a cycle (equivalent classes) ends here
+        for parent in up.get(node, ()):
+            found |= ancestors(parent)
         return found
 
-    for node in list(parents):
-        ancestors(node)
-    return closure
+    return {entity: ancestors(entity) for entity in entities}
 
 
 class SearchIndex:
@@ -165,16 +204,8 @@ class SearchIndex:
     @classmethod
     def from_graph(cls, graph: Graph, *, include_cases: bool = False) -> SearchIndex:
         """Index ``graph``'s ontology terms (and its patient-case nodes with ``include_cases``)."""
-        closure = _closure(graph)
-        rows = list(_names(graph, include_cases=include_cases))
-        ancestors: dict[str, set[str]] = {}
-        for iri in {r[0] for r in rows}:
-            found = set(closure.get(iri, {iri}))
-            for kind in graph.objects(URIRef(iri), RDF.type):
-                if isinstance(kind, URIRef) and kind not in (OWL.NamedIndividual, OWL.Class, SH.NodeShape):
-                    found |= closure.get(str(kind), {str(kind)})
-            ancestors[iri] = found
-        return cls(rows, ancestors)
+        rows = _names(graph, include_cases=include_cases)
+        return cls(rows, _ancestors(graph, {iri for iri, _, _ in rows}, include_cases=include_cases))
 
     # -- querying -------------------------------------------------------------------------------------------
     def search(self, text: str, *, limit: int = 20, under: str | None = None) -> list[SearchHit]:
