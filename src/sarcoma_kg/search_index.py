@@ -28,7 +28,7 @@ import re
 import sqlite3
 import threading
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from rdflib import Graph, URIRef
@@ -37,9 +37,9 @@ from rdflib.namespace import OWL, RDFS
 from .errors import InputError
 from .graph import ox_store
 from .namespaces import OBOINOWL, SH
-from .queries import compact_term
+from .queries import compact_term, inject_bindings
 
-__all__ = ["MATCH_KINDS", "SearchHit", "SearchIndex", "fold"]
+__all__ = ["MATCH_KINDS", "SearchHit", "SearchIndex", "fold", "select_values"]
 
 #: Match kinds, best first; a hit's ``rank`` is its index here.
 MATCH_KINDS = ("exact label", "exact synonym", "synonym", "prefix", "word", "fuzzy")
@@ -129,8 +129,12 @@ SELECT DISTINCT ?entity ?class WHERE {
 """
 
 
-def _select(graph: Graph, text: str) -> list[tuple[str, ...]]:
-    """Rows of a SELECT as plain strings: straight from Oxigraph when the graph is on it (no rdflib terms)."""
+def select_values(graph: Graph, text: str, bindings: Mapping[str, URIRef] | None = None) -> list[tuple[str, ...]]:
+    """Rows of a SELECT as plain strings, straight from Oxigraph when the graph is on it (no rdflib terms,
+    which cost more than the query on a cohort). ``bindings`` are bound with the project's VALUES block
+    (:func:`sarcoma_kg.queries.inject_bindings`), never pasted."""
+    if bindings:
+        text = inject_bindings(text, bindings)
     store = ox_store(graph)
     if store is not None:
         return [tuple(term.value for term in row) for row in store.query(text)]
@@ -140,7 +144,7 @@ def _select(graph: Graph, text: str) -> list[tuple[str, ...]]:
 def _names(graph: Graph, *, include_cases: bool) -> list[tuple[str, str, str]]:
     """(iri, name, kind) for every named entity the index covers."""
     kinds = {str(p): kind for p, kind in _NAME_PROPERTIES.items()}
-    return [(iri, name, kinds[prop]) for iri, prop, name in _select(graph, _NAMES_QUERY % _scope(include_cases))]
+    return [(iri, name, kinds[prop]) for iri, prop, name in select_values(graph, _NAMES_QUERY % _scope(include_cases))]
 
 
 def _scope(include_cases: bool) -> str:
@@ -150,7 +154,9 @@ def _scope(include_cases: bool) -> str:
 def _ancestors(graph: Graph, entities: set[str], *, include_cases: bool) -> dict[str, set[str]]:
     """Each entity's named classes above it, itself included: types and subClassOf, followed transitively."""
     up: dict[str, set[str]] = {}
-    for entity, cls in _select(graph, _SUBCLASS_QUERY) + _select(graph, _TYPES_QUERY % _scope(include_cases)):
+    for entity, cls in select_values(graph, _SUBCLASS_QUERY) + select_values(
+        graph, _TYPES_QUERY % _scope(include_cases)
+    ):
         if cls not in _NOT_CLASSES:
             up.setdefault(entity, set()).add(cls)
     closure: dict[str, set[str]] = {}

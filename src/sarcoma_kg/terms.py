@@ -26,7 +26,7 @@ from .errors import InputError
 from .graph import load_files, load_knowledge_base, to_ox
 from .namespaces import DCTERMS, IAO_DEFINITION, KB, OBOINOWL, PREFIXES, SARC
 from .queries import ParamType, QueryParam, StoredQuery, compact_term, load_catalogue, parse_param_value
-from .search_index import fold
+from .search_index import fold, select_values
 
 __all__ = [
     "TOP_CATEGORIES",
@@ -287,11 +287,8 @@ class Terms:
 
     def members(self, node: URIRef) -> list[Link]:
         """Individuals of a class that are the ontology's own (value-set members), not cases or statements."""
-        out = [
-            self.link(member, inferred=self._inferred((member, RDF.type, node)))
-            for member in self.graph.subjects(RDF.type, node)
-            if isinstance(member, URIRef) and _ontology_term(member)
-        ]
+        rows = select_values(self.graph, _MEMBERS_QUERY, {"class": node})
+        out = [self.link(URIRef(m), inferred=self._inferred((URIRef(m), RDF.type, node))) for (m,) in rows]
         return _sorted(out)[: self.member_limit]
 
     def has_children(self, node: URIRef) -> bool:
@@ -356,11 +353,7 @@ class Terms:
 
     def statement_nodes(self, iri: URIRef) -> list[URIRef]:
         """The sourced statements with a property whose value is ``iri``."""
-        found = set()
-        for subject, _predicate in self.graph.subject_predicates(iri):
-            if isinstance(subject, URIRef) and _is_statement(self.graph, subject) and subject != iri:
-                found.add(subject)
-        return sorted(found)
+        return sorted(URIRef(s) for (s,) in select_values(self.graph, _STATEMENTS_QUERY, {"term": iri}))
 
     def statements_about(self, iri: URIRef) -> list[StatementView]:
         views = []
@@ -418,6 +411,25 @@ class Terms:
         return ox.serialize(triples, format=fmt, prefixes=prefixes)
 
 
+# Asked of Oxigraph directly: a cohort types thousands of tumour nodes with a disease class.
+_MEMBERS_QUERY = """
+SELECT DISTINCT ?member WHERE {
+  ?member a ?class .
+  FILTER(isIRI(?member) && STRSTARTS(STR(?member), "https://w3id.org/sarcoma-kg/")
+         && !STRSTARTS(STR(?member), "https://w3id.org/sarcoma-kg/kb/")
+         && !STRSTARTS(STR(?member), "https://w3id.org/sarcoma-kg/case/"))
+}
+"""
+_STATEMENTS_QUERY = """
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX sarc: <https://w3id.org/sarcoma-kg/>
+SELECT DISTINCT ?statement WHERE {
+  ?statement ?property ?term .
+  FILTER(isIRI(?statement) && ?statement != ?term)
+  FILTER(STRSTARTS(STR(?statement), "https://w3id.org/sarcoma-kg/kb/statement/")
+         || EXISTS { ?statement a ?kind . ?kind rdfs:subClassOf* sarc:SourcedStatement })
+}
+"""
 # CURIEs are read the way stored-query parameters are.
 _IRI_PARAM = QueryParam("term", ParamType.IRI)
 
@@ -453,15 +465,6 @@ def _ours(node: URIRef) -> bool:
 def _ontology_term(node: URIRef) -> bool:
     text = str(node)
     return text.startswith(str(SARC)) and not text.startswith(str(KB)) and not text.startswith(str(SARC) + "case/")
-
-
-def _is_statement(graph: Graph, node: URIRef) -> bool:
-    if str(node).startswith(str(KB["statement/"])):
-        return True
-    return any(
-        (t, RDFS.subClassOf, SARC.SourcedStatement) in graph or t == SARC.SourcedStatement
-        for t in graph.objects(node, RDF.type)
-    )
 
 
 def _kind(types: set) -> str:
