@@ -76,6 +76,10 @@ def neighbourhood(description: TermDescription) -> graphviz.Digraph:
             label=graphviz.escape(relation.predicate.label + " some"),
             color="#2b6cb0",
         )
+    for prop in description.properties:  # a statement's, a case's or a source's own links
+        if not prop.value.literal and prop.value.path is not None and prop.value.iri != description.iri:
+            target = _node(dot, prop.value, shape="ellipse")
+            dot.edge(focus, target, label=graphviz.escape(prop.predicate.label), color="#8a8a8a")
     for statement in description.statements[:MAX_STATEMENT_NODES]:
         node = _node(dot, statement.node, shape="note")
         via = ", ".join(v.label for v in statement.mentions_via)
