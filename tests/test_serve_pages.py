@@ -109,6 +109,7 @@ def test_an_unknown_term_is_a_404_page(served: RunningServer) -> None:
     assert (status, kind) == (404, "text/html; charset=utf-8")
     assert "https://w3id.org/sarcoma-kg/NoSuchTerm" in body.decode()
     assert get(served, "/NoSuchTerm", "text/turtle")[0] == 404
+    assert get(served, "/a%20b%3Cc%3E")[0] == 404  # not even an IRI: still a page, not a server error
 
 
 def test_labels_from_the_data_are_escaped(served: RunningServer) -> None:

@@ -34,7 +34,7 @@ from .errors import EnvironmentProblem, InputError
 from .namespaces import SARC
 from .queries import StoredQuery, bind_params, get_query, inject_bindings, run_local
 from .search_index import MAX_LIMIT, SearchIndex
-from .terms import TOP_CATEGORIES, Link, QueryUse, TermFormat, Terms
+from .terms import TOP_CATEGORIES, Link, QueryUse, TermFormat, Terms, is_iri
 from .viz import MAX_STATEMENT_NODES, neighbourhood_svg
 
 __all__ = ["FORMAT_NAMES", "HTML", "Pages", "build_pages"]
@@ -132,7 +132,7 @@ class Pages:
         media = FORMAT_NAMES[wanted] if wanted else _negotiate(request)
         if media is None:
             return Response("no acceptable format: ask for " + ", ".join(_OFFERED) + "\n", 406, mimetype="text/plain")
-        if (iri, None, None) not in self.terms.graph:
+        if not is_iri(iri) or (iri, None, None) not in self.terms.graph:
             if media == HTML:
                 return self._html("notfound.html", status=404, iri=str(iri))
             return Response(f"the graph has nothing about <{iri}>\n", 404, mimetype="text/plain")

@@ -38,6 +38,7 @@ __all__ = [
     "TermFormat",
     "Terms",
     "asserted_graph",
+    "is_iri",
     "xref_url",
 ]
 
@@ -245,6 +246,8 @@ class Terms:
             iri = parse_param_value(_IRI_PARAM, text)
         else:
             iri = SARC[text.lstrip("/")]
+        if not is_iri(iri):
+            raise InputError(f"'{text}' is not an IRI, a CURIE or a local name")
         if (iri, None, None) not in self.graph:
             raise InputError(f"the graph has nothing about {compact_term(iri)}: search for the term by name instead")
         return iri
@@ -432,6 +435,19 @@ SELECT DISTINCT ?statement WHERE {
 """
 # CURIEs are read the way stored-query parameters are.
 _IRI_PARAM = QueryParam("term", ParamType.IRI)
+
+
+def is_iri(text: str) -> bool:
+    """Whether ``text`` is a valid absolute IRI (Oxigraph's check), so a lookup cannot fail inside the store.
+
+    >>> is_iri("https://w3id.org/sarcoma-kg/Lung"), is_iri("https://w3id.org/sarcoma-kg/a b")
+    (True, False)
+    """
+    try:
+        ox.NamedNode(str(text))
+    except ValueError:
+        return False
+    return True
 
 
 def _stable_bnodes(triples: list[tuple]) -> list[tuple]:
