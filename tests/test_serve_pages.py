@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from rdflib import Graph
 from rdflib.namespace import RDFS
 
+from sarcoma_kg import paths
 from sarcoma_kg.cli import main
 from sarcoma_kg.namespaces import KB, SARC
 from sarcoma_kg.queries import bind_params, get_query, run_local
@@ -36,7 +37,9 @@ def cases_file(build_dir: Path, repo_root: Path, tmp_path_factory: pytest.TempPa
 
 @pytest.fixture(scope="module")
 def served(build_dir: Path, cases_file: Path) -> Iterator[RunningServer]:
-    with running(ServeConfig(port=0, build_dir=build_dir, data=(cases_file,))) as server:
+    # --data replaces the packaged knowledge base: the packaged files and the cases.
+    data = (*paths.data_files(), cases_file)
+    with running(ServeConfig(port=0, build_dir=build_dir, data=data)) as server:
         yield server
 
 

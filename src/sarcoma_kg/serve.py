@@ -10,7 +10,11 @@ does not have:
 - a result-row cap: Oxigraph streams the rows as TSV; the front reads at most ``max_rows`` of them, closes the
   stream (which stops Oxigraph's work) and converts what it kept into the format the client asked for;
 - a wall-clock timeout (also passed to Oxigraph as ``--timeout-s``) reported as HTTP 504;
-- 403 for every update, whichever way it is sent (``/update``, ``update=`` or ``application/sparql-update``).
+- 403 for every update, whichever way it is sent (``/update``, ``update=`` or ``application/sparql-update``);
+- 403 for a federated query (``SERVICE``) unless its endpoint is in ``--allow-service``, so the server cannot be
+  made to send requests to addresses of a caller's choosing (:mod:`sarcoma_kg.services`);
+- the project prefixes (``sarc:``, ``rdfs:``, ...) predeclared, as on the command line, so a query pasted from
+  the README runs without PREFIX lines (a query's own PREFIX declarations come after them and win);
 - the browsing pages (:mod:`sarcoma_kg.pages`): a page behind every IRI with content negotiation, a tree,
   ranked search and the cohort chart, answered from the same graph held in memory (any GET path not listed here).
 
@@ -52,13 +56,13 @@ from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.wrappers import Request, Response
 
 from . import paths
-from .build import load_built_graph
+from .build import load_built_graph, load_merged_graph
 from .errors import EnvironmentProblem, InputError, QueryError
-from .graph import load_files, ox_store
-from .namespaces import PREFIXES
+from .graph import ox_store
+from .namespaces import PREFIXES, sparql_prologue
 from .pages import Pages, build_pages
 from .queries import StoredQuery, bind_params, inject_bindings, load_catalogue
-from .terms import asserted_graph
+from .services import check_services
 
 __all__ = [
     "ASSETS_ENV",
@@ -122,10 +126,18 @@ class ServeConfig:
     assets: Path | None = None
     build_dir: Path | None = paths.DEFAULT_BUILD_DIR
     threads: int = 8
-    #: Extra RDF files (imported cases) added to the served graph, as ``query --data`` adds them.
+    allow_service: tuple[str, ...] = ()
+    ontology: Path | None = None
     data: tuple[Path, ...] = ()
 
     def __post_init__(self) -> None:
+        try:
+            socket.getaddrinfo(self.host, None, proto=socket.IPPROTO_TCP, flags=socket.AI_NUMERICHOST)
+        except (socket.gaierror, UnicodeError, ValueError):
+            try:
+                socket.getaddrinfo(self.host, None, proto=socket.IPPROTO_TCP)
+            except (socket.gaierror, UnicodeError, ValueError):
+                raise InputError(f"--host {self.host!r} is not an address or a known host name") from None
         if not 0 <= self.port <= 65535:
             raise InputError(f"--port must be between 0 and 65535, not {self.port}")
         if not self.timeout > 0:
@@ -196,6 +208,8 @@ def prepare_store(
     location: Path,
     *,
     build_dir: str | os.PathLike[str] | None = paths.DEFAULT_BUILD_DIR,
+    ontology: str | os.PathLike[str] | None = None,
+    data: Sequence[str | os.PathLike[str]] | None = None,
     graph: Graph | None = None,
 ) -> int:
     """Write the reasoned graph into an Oxigraph database at ``location``; returns its triple count.
@@ -204,7 +218,7 @@ def prepare_store(
     or the knowledge base reasoned in memory), so the page returns the same rows as ``sarcoma-kg query``;
     ``graph`` serves that graph instead (already loaded, with extra data).
     """
-    graph = load_built_graph(build_dir) if graph is None else graph
+    graph = load_built_graph(build_dir, ontology=ontology, data=data) if graph is None else graph
     store = ox_store(graph)
     location.mkdir(parents=True, exist_ok=True)
     dump = location.parent / f"{location.name}.nt"
@@ -316,6 +330,7 @@ class _Front:
     max_rows: int
     page: bytes = field(repr=False)
     examples_json: bytes = field(repr=False)
+    allow_service: tuple[str, ...] = ()
     pages: Pages | None = field(default=None, repr=False)  # term pages, tree, search, cohort (pages.py)
 
     # -- routing ------------------------------------------------------------------------------------------
@@ -371,7 +386,11 @@ class _Front:
             query = params.get("query", "")
         if not query.strip():
             return _text(400, "no query: send ?query=... (GET), a form with query=... or application/sparql-query")
-        fields = [("query", query)]
+        try:
+            check_services(query, self.allow_service)
+        except QueryError as exc:
+            return _text(403, str(exc))
+        fields = [("query", _with_prefixes(query))]
         fields += [("default-graph-uri", g) for g in params.getlist("default-graph-uri")]
         fields += [("named-graph-uri", g) for g in params.getlist("named-graph-uri")]
         return self._forward(request, urlencode(fields).encode())
@@ -472,6 +491,11 @@ class _Front:
         return Response(output, content_type=mimetype + charset, headers=self._cap_headers(truncated))
 
 
+def _with_prefixes(query: str) -> str:
+    """The project prefixes, then the query (whose own PREFIX lines, coming later, override ours)."""
+    return sparql_prologue() + query
+
+
 def _form_fields(body: bytes) -> list[tuple[str, str]]:
     return parse_qsl(body.decode("utf-8", errors="replace"))
 
@@ -507,12 +531,14 @@ def create_app(
     timeout: float = DEFAULT_TIMEOUT,
     max_rows: int = DEFAULT_MAX_ROWS,
     catalogue: Sequence[StoredQuery] | None = None,
+    allow_service: Sequence[str] = (),
     graph: Graph | None = None,
     asserted: Graph | None = None,
 ) -> Callable:
     """The WSGI application in front of the Oxigraph server at ``upstream`` (``http://127.0.0.1:N``).
 
-    With ``graph`` (the served graph, in memory) it also serves the term pages, tree, search and cohort
+    ``allow_service`` lists the only endpoints a query's ``SERVICE`` clauses may call (default: none). With
+    ``graph`` (the served graph, in memory) it also serves the term pages, tree, search and cohort
     (:mod:`sarcoma_kg.pages`); ``asserted`` (the graph before reasoning) marks inferred edges.
     """
     examples_data = examples(catalogue)
@@ -526,7 +552,16 @@ def create_app(
             render_query_page=lambda data: _page(data, timeout=timeout, max_rows=max_rows),
             examples=examples_data,
         )
-    return _Front(upstream, assets, timeout, max_rows, page=page, examples_json=listing, pages=pages)
+    return _Front(
+        upstream,
+        assets,
+        timeout,
+        max_rows,
+        page=page,
+        examples_json=listing,
+        allow_service=tuple(allow_service),
+        pages=pages,
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -556,8 +591,8 @@ def _started(config: ServeConfig) -> Iterator[tuple[object, RunningServer]]:
     assets = find_assets(config.assets)
     with tempfile.TemporaryDirectory(prefix="sarcoma-kg-serve-") as scratch:
         location = Path(scratch) / "store"
-        graph = load_built_graph(config.build_dir)
-        load_files(config.data, graph=graph)
+        data = list(config.data) or None
+        graph = load_built_graph(config.build_dir, ontology=config.ontology, data=data)
         triples = prepare_store(location, graph=graph)
         with OxigraphServer(location, timeout=config.timeout) as engine:
             app = create_app(
@@ -565,8 +600,9 @@ def _started(config: ServeConfig) -> Iterator[tuple[object, RunningServer]]:
                 assets=assets,
                 timeout=config.timeout,
                 max_rows=config.max_rows,
+                allow_service=config.allow_service,
                 graph=graph,
-                asserted=asserted_graph(config.data),
+                asserted=load_merged_graph(config.build_dir, ontology=config.ontology, data=data),
             )
             try:
                 server = waitress.create_server(
