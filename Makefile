@@ -13,8 +13,9 @@ WEB := web
 YASGUI := $(WEB)/node_modules/@zazuko/yasgui/build/yasgui.min.js
 BENCH_SIZES ?= 1000,10000,50000
 # Debian packages the tests and benchmarks use: the OWL API (Protégé's parser), Jena (SHACL peer), Chromium,
-# Virtuoso 7 (the store-parity tests start their own server; the package's system service is not used).
-SYSTEM_PACKAGES := libowlapi-java libapache-jena-java chromium chromium-driver virtuoso-opensource
+# Virtuoso 7 (the store-parity tests start their own server; the package's system service is not used),
+# Graphviz (the term pictures of 'serve' and 'show').
+SYSTEM_PACKAGES := libowlapi-java libapache-jena-java chromium chromium-driver virtuoso-opensource graphviz
 APT := apt-get -o DPkg::Lock::Timeout=600
 
 help: ## List the targets
@@ -38,7 +39,7 @@ java-check: ## Check that Java (for the HermiT reasoner) is installed
 	@command -v java >/dev/null 2>&1 || [ -x "$${JAVA_HOME:-/nonexistent}/bin/java" ] || { \
 	  echo "Java is missing: HermiT needs it. Install a runtime, e.g. 'sudo apt-get install -y default-jre-headless', then rerun."; exit 3; }
 
-system-deps: ## Install the Debian packages the tests use (OWL API, Jena, Chromium, Virtuoso) when missing
+system-deps: ## Install the Debian packages the tests use (OWL API, Jena, Chromium, Virtuoso, Graphviz) when missing
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then $(APT) update -qq && DEBIAN_FRONTEND=noninteractive $(APT) install -y -qq $$missing >/dev/null; \

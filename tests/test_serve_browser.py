@@ -92,3 +92,71 @@ def test_the_page_made_no_request_outside_the_server(browser, served: RunningSer
     assert all(url.startswith(served.url) for url in urls), urls
     errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert errors == []
+
+
+# -- the browsing pages (pages.py): tree, search as you type, term page with its picture ---------------------
+
+SCREENSHOTS_ENV = "SARCOMA_KG_SCREENSHOTS"
+
+
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the browsing tests save their screenshots (a tmp directory, kept by pytest for inspection)."""
+    return tmp_path_factory.mktemp("screenshots")
+
+
+def _wait(browser, condition, seconds: float = 30):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(browser, seconds).until(condition)
+
+
+def _off_host(browser, served: RunningServer) -> list[str]:
+    urls = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    return [url for url in urls if not url.startswith(served.url)]
+
+
+def test_the_tree_expands_a_category(browser, served: RunningServer, screenshots: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.get(served.url + "browse")
+    disease = browser.find_element(By.CSS_SELECTOR, 'li[data-iri="https://w3id.org/sarcoma-kg/Disease"]')
+    disease.find_element(By.CSS_SELECTOR, "button.toggle").click()
+    children = _wait(browser, lambda d: disease.find_elements(By.CSS_SELECTOR, ":scope > ul > li > a"))
+    assert "soft tissue sarcoma" in [a.text for a in children]
+    sts = disease.find_element(By.CSS_SELECTOR, 'li[data-iri="https://w3id.org/sarcoma-kg/SoftTissueSarcoma"]')
+    sts.find_element(By.CSS_SELECTOR, "button.toggle").click()
+    grandchildren = _wait(browser, lambda d: sts.find_elements(By.CSS_SELECTOR, ":scope > ul > li > a"))
+    assert "alveolar soft part sarcoma" in [a.text for a in grandchildren]
+    browser.save_screenshot(str(screenshots / "tree.png"))
+    assert _off_host(browser, served) == []
+
+
+def test_typing_in_the_search_box_shows_ranked_suggestions(browser, served: RunningServer, screenshots: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.get(served.url + "browse")
+    box = browser.find_element(By.ID, "search")
+    box.send_keys("asps")
+    items = _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#suggestions li a"))
+    assert items[0].text.startswith("alveolar soft part sarcoma")
+    assert "exact synonym: ASPS" in items[0].text
+    browser.save_screenshot(str(screenshots / "search.png"))
+    items[0].click()
+    _wait(browser, lambda d: d.current_url.endswith("/AlveolarSoftPartSarcoma"))
+    assert _off_host(browser, served) == []
+
+
+def test_a_term_page_renders_its_picture(browser, served: RunningServer, screenshots: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.get(served.url + "AlveolarSoftPartSarcoma")
+    assert browser.find_element(By.TAG_NAME, "h1").text == "alveolar soft part sarcoma"
+    picture = browser.find_element(By.CSS_SELECTOR, "#picture svg")
+    assert picture.size["width"] > 200 and picture.size["height"] > 200
+    nodes = browser.find_elements(By.CSS_SELECTOR, "#picture svg g.node")
+    assert len(nodes) > 5
+    browser.save_screenshot(str(screenshots / "term.png"))
+    assert _off_host(browser, served) == []
+    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert errors == []

@@ -14,7 +14,9 @@ does not have:
 - 403 for a federated query (``SERVICE``) unless its endpoint is in ``--allow-service``, so the server cannot be
   made to send requests to addresses of a caller's choosing (:mod:`sarcoma_kg.services`);
 - the project prefixes (``sarc:``, ``rdfs:``, ...) predeclared, as on the command line, so a query pasted from
-  the README runs without PREFIX lines (a query's own PREFIX declarations come after them and win).
+  the README runs without PREFIX lines (a query's own PREFIX declarations come after them and win);
+- the browsing pages (:mod:`sarcoma_kg.pages`): a page behind every IRI with content negotiation, a tree,
+  ranked search and the cohort chart, answered from the same graph held in memory (any GET path not listed here).
 
 Content negotiation: SELECT and ASK answer in SPARQL JSON (default), XML, CSV or TSV; CONSTRUCT and DESCRIBE in
 Turtle (default), N-Triples, RDF/XML or JSON-LD. All conversions are Oxigraph's own serialisers.
@@ -48,15 +50,17 @@ from urllib.parse import parse_qsl, urlencode
 import pyoxigraph as ox
 import waitress
 from pyparsing import ParseException
+from rdflib import Graph
 from rdflib.plugins.sparql.parser import parseUpdate
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.wrappers import Request, Response
 
 from . import paths
-from .build import load_built_graph
+from .build import load_built_graph, load_merged_graph
 from .errors import EnvironmentProblem, InputError, QueryError
 from .graph import ox_store
 from .namespaces import PREFIXES, sparql_prologue
+from .pages import Pages, build_pages
 from .queries import StoredQuery, bind_params, inject_bindings, load_catalogue
 from .services import check_services
 
@@ -206,13 +210,15 @@ def prepare_store(
     build_dir: str | os.PathLike[str] | None = paths.DEFAULT_BUILD_DIR,
     ontology: str | os.PathLike[str] | None = None,
     data: Sequence[str | os.PathLike[str]] | None = None,
+    graph: Graph | None = None,
 ) -> int:
     """Write the reasoned graph into an Oxigraph database at ``location``; returns its triple count.
 
     The graph is the one every other command answers from (``load_built_graph``: the current inferred release,
-    or the knowledge base reasoned in memory), so the page returns the same rows as ``sarcoma-kg query``.
+    or the knowledge base reasoned in memory), so the page returns the same rows as ``sarcoma-kg query``;
+    ``graph`` serves that graph instead (already loaded, with extra data).
     """
-    graph = load_built_graph(build_dir, ontology=ontology, data=data)
+    graph = load_built_graph(build_dir, ontology=ontology, data=data) if graph is None else graph
     store = ox_store(graph)
     location.mkdir(parents=True, exist_ok=True)
     dump = location.parent / f"{location.name}.nt"
@@ -325,6 +331,7 @@ class _Front:
     page: bytes = field(repr=False)
     examples_json: bytes = field(repr=False)
     allow_service: tuple[str, ...] = ()
+    pages: Pages | None = field(default=None, repr=False)  # term pages, tree, search, cohort (pages.py)
 
     # -- routing ------------------------------------------------------------------------------------------
     def __call__(self, environ: dict, start_response: Callable) -> Iterator[bytes]:
@@ -347,6 +354,8 @@ class _Front:
         if request.method not in ("GET", "HEAD"):
             return _text(405, f"{request.method} is not allowed on {path}", Allow="GET, HEAD")
         if path in ("/", "/index.html"):
+            if self.pages is not None and request.args.get("run"):
+                return self.pages.run_page(request)
             return Response(self.page, mimetype="text/html", headers={"Cache-Control": "no-cache"})
         if path == "/favicon.ico":
             return Response(status=204)
@@ -356,6 +365,8 @@ class _Front:
             name = path[len("/assets/") :]
             mimetype = "text/javascript" if name.endswith(".js") else "text/css"
             return Response((self.assets / name).read_bytes(), mimetype=mimetype)
+        if self.pages is not None:
+            return self.pages.route(request)
         raise NotFound(f"nothing at {path}: the page is at / and the SPARQL endpoint at /sparql")
 
     # -- the SPARQL 1.1 Protocol ----------------------------------------------------------------------------
@@ -521,16 +532,35 @@ def create_app(
     max_rows: int = DEFAULT_MAX_ROWS,
     catalogue: Sequence[StoredQuery] | None = None,
     allow_service: Sequence[str] = (),
+    graph: Graph | None = None,
+    asserted: Graph | None = None,
 ) -> Callable:
     """The WSGI application in front of the Oxigraph server at ``upstream`` (``http://127.0.0.1:N``).
 
-    ``allow_service`` lists the only endpoints a query's ``SERVICE`` clauses may call (default: none).
+    ``allow_service`` lists the only endpoints a query's ``SERVICE`` clauses may call (default: none). With
+    ``graph`` (the served graph, in memory) it also serves the term pages, tree, search and cohort
+    (:mod:`sarcoma_kg.pages`); ``asserted`` (the graph before reasoning) marks inferred edges.
     """
     examples_data = examples(catalogue)
     page = _page(examples_data, timeout=timeout, max_rows=max_rows)
     listing = json.dumps(examples_data, indent=1, ensure_ascii=False).encode("utf-8")
+    pages = None
+    if graph is not None:
+        pages = build_pages(
+            graph,
+            asserted=asserted,
+            render_query_page=lambda data: _page(data, timeout=timeout, max_rows=max_rows),
+            examples=examples_data,
+        )
     return _Front(
-        upstream, assets, timeout, max_rows, page=page, examples_json=listing, allow_service=tuple(allow_service)
+        upstream,
+        assets,
+        timeout,
+        max_rows,
+        page=page,
+        examples_json=listing,
+        allow_service=tuple(allow_service),
+        pages=pages,
     )
 
 
@@ -561,9 +591,9 @@ def _started(config: ServeConfig) -> Iterator[tuple[object, RunningServer]]:
     assets = find_assets(config.assets)
     with tempfile.TemporaryDirectory(prefix="sarcoma-kg-serve-") as scratch:
         location = Path(scratch) / "store"
-        triples = prepare_store(
-            location, build_dir=config.build_dir, ontology=config.ontology, data=list(config.data) or None
-        )
+        data = list(config.data) or None
+        graph = load_built_graph(config.build_dir, ontology=config.ontology, data=data)
+        triples = prepare_store(location, graph=graph)
         with OxigraphServer(location, timeout=config.timeout) as engine:
             app = create_app(
                 engine.url,
@@ -571,6 +601,8 @@ def _started(config: ServeConfig) -> Iterator[tuple[object, RunningServer]]:
                 timeout=config.timeout,
                 max_rows=config.max_rows,
                 allow_service=config.allow_service,
+                graph=graph,
+                asserted=load_merged_graph(config.build_dir, ontology=config.ontology, data=data),
             )
             try:
                 server = waitress.create_server(

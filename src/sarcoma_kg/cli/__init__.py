@@ -74,6 +74,7 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 
 def _register() -> None:
+    from . import browse as browse_commands
     from . import build as build_commands
     from . import cases as cases_commands
     from . import quality as quality_commands
@@ -86,6 +87,7 @@ def _register() -> None:
         *cases_commands.COMMANDS,
         *quality_commands.COMMANDS,
         *ship_commands.COMMANDS,
+        *browse_commands.COMMANDS,
     ]:
         main.add_command(command)
 

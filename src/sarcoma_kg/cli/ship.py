@@ -56,9 +56,11 @@ def serve_command(
 ) -> None:
     """Serve the reasoned graph: a read-only SPARQL 1.1 endpoint at /sparql and a query page at /.
 
-    Oxigraph answers the queries; updates and federated queries (SERVICE) get 403. Stop with Ctrl-C.
+    Every term has a page at /<local name> (HTML, or Turtle, N-Triples, JSON-LD by Accept header); /browse is
+    the tree, /search?q= the ranked search, /cohort the cases' stages. Oxigraph answers the queries; updates and
+    federated queries (SERVICE) get 403. Stop with Ctrl-C.
 
-    Example: sarcoma-kg serve --port 7878
+    Example: sarcoma-kg serve --port 7878 --data dist/example-cases.ttl
     """
     config = ServeConfig(
         host=host,
