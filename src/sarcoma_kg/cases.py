@@ -22,6 +22,7 @@ Decisions, documented in the README:
 from __future__ import annotations
 
 import csv
+import dataclasses
 import difflib
 import io
 import os
@@ -48,6 +49,7 @@ __all__ = [
     "CaseImportError",
     "CaseNodes",
     "CaseRecord",
+    "NoCasesError",
     "RowProblem",
     "Spreadsheet",
     "TermIndex",
@@ -98,30 +100,55 @@ _MAX_AGE = Decimal(120)
 class RowProblem:
     """One thing wrong with one cell (or, with ``row`` 1, with the header), written for the researcher.
 
-    >>> str(RowProblem(4, "size_cm", "-2", "must be a number greater than 0"))
-    "row 4, column size_cm, value '-2': must be a number greater than 0"
+    ``case_id`` is the researcher's own name for the row (blank when the row has none): a row number alone is hard
+    to find again once a sheet has been sorted or filtered.
+
+    >>> str(RowProblem(4, "size_cm", "-2", "must be a number greater than 0", "P-004"))
+    "row 4 (case P-004), column size_cm, value '-2': must be a number greater than 0"
     """
 
     row: int
     column: str
     value: str
     reason: str
+    case_id: str = ""
 
     def __str__(self) -> str:
         if self.row <= 1:
             return f"header, column {self.column}: {self.reason}"
-        return f"row {self.row}, column {self.column}, value {self.value!r}: {self.reason}"
+        case = f" (case {self.case_id})" if self.case_id else ""
+        return f"row {self.row}{case}, column {self.column}, value {self.value!r}: {self.reason}"
+
+
+def _name_cases(problems: Iterable[RowProblem], case_ids: Mapping[int, str]) -> list[RowProblem]:
+    """``problems`` with each row's ``case_id`` filled in (problems found later, e.g. by the shapes, lack it)."""
+    return [p if p.case_id or p.row <= 1 else dataclasses.replace(p, case_id=case_ids.get(p.row, "")) for p in problems]
 
 
 class CaseImportError(InputError):
     """A spreadsheet has problems; ``problems`` lists every one of them, sorted by row and column."""
 
-    def __init__(self, source: str, problems: Sequence[RowProblem]) -> None:
+    def __init__(
+        self,
+        source: str,
+        problems: Sequence[RowProblem],
+        *,
+        warnings: Sequence[RowProblem] = (),
+        ignored_columns: Sequence[str] = (),
+        message: str | None = None,
+    ) -> None:
         self.source = source
         self.problems = tuple(sorted(problems))
+        self.warnings = tuple(sorted(warnings))
+        self.ignored_columns = tuple(ignored_columns)
         rows = {p.row for p in self.problems if p.row > 1}
         where = f" in {len(rows)} row(s)" if rows else ""
-        super().__init__(f"{source}: {len(self.problems)} problem(s){where}; nothing was written")
+        super().__init__(message or f"{source}: {len(self.problems)} problem(s){where}; nothing was written")
+
+
+class NoCasesError(CaseImportError):
+    """Nothing is left to write (a header-only sheet, or every row bad with ``skip_invalid``): writing an empty graph
+    over a previous output would lose it silently, so it takes ``allow_empty``."""
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -279,11 +306,18 @@ def build_term_index(graph: Graph) -> TermIndex:
 
 @dataclass(frozen=True)
 class Spreadsheet:
-    """A spreadsheet's header (normalised column names) and its non-empty rows, numbered as a spreadsheet does."""
+    """A spreadsheet's header (normalised column names) and its non-empty rows, numbered as a spreadsheet does.
+
+    ``problems`` are the rows that could not be read as cells at all (a quote never closed, more or fewer cells than
+    the header): they are not in ``rows``, and each counts as a bad row. ``decimal_comma`` says that ``5,5`` in a
+    number cell means 5.5 (the delimiter is ``;``, as in a European export, so the comma is unambiguous).
+    """
 
     name: str
     columns: tuple[str, ...]
     rows: tuple[tuple[int, Mapping[str, str]], ...]
+    problems: tuple[RowProblem, ...] = ()
+    decimal_comma: bool = False
 
 
 def _normalise_column(name: str) -> str:
@@ -307,47 +341,194 @@ def _delimiter(name: str, first_line: str) -> str:
     return ","
 
 
+_BEYOND_HEADER = "(beyond the header)"
+
+
+class _SheetBuilder:
+    """Turns records (lists of cells) into numbered rows, checking each against the header's width.
+
+    Every record keeps its number, so a row that cannot be read is reported and counted, never dropped: a row with
+    more non-empty cells than the header (the extra cells would be lost), or fewer (a delimiter is missing, the
+    cells after it would be read into the wrong columns).
+    """
+
+    def __init__(self, name: str, header: Sequence[str]) -> None:
+        self.name = name
+        self.columns = tuple(_normalise_column(c) for c in header)
+        while self.columns and not self.columns[-1]:  # trailing empty header cells (an exported blank column)
+            self.columns = self.columns[:-1]
+        self.rows: list[tuple[int, Mapping[str, str]]] = []
+        self.problems: list[RowProblem] = []
+        self._case_at = self.columns.index("case_id") if "case_id" in self.columns else None
+
+    def case_id(self, cells: Sequence[str]) -> str:
+        at = self._case_at
+        return cells[at].strip() if at is not None and at < len(cells) else ""
+
+    def broken(self, number: int, cells: Sequence[str], column: str, value: str, reason: str) -> None:
+        self.problems.append(RowProblem(number, column, value, reason, self.case_id(cells)))
+
+    def add(self, number: int, cells: Sequence[str]) -> None:
+        if not any(cell.strip() for cell in cells):
+            return
+        width = len(self.columns)
+        extra = [cell for cell in cells[width:] if cell.strip()]
+        if extra:
+            self.broken(number, cells, _BEYOND_HEADER, extra[0],
+                        f"the row has {len(cells)} cells but the header only {width}: the extra cells would be lost; "
+                        "give their column a header or remove them")  # fmt: skip
+            return
+        if len(cells) < width:
+            self.broken(number, cells, self.columns[len(cells)], "",
+                        f"the row has {len(cells)} cells but the header {width}: a delimiter is missing, so cells "
+                        "would land in the wrong columns")  # fmt: skip
+            return
+        self.rows.append((number, dict(zip(self.columns, cells, strict=False))))
+
+    def sheet(self, *, decimal_comma: bool = False) -> Spreadsheet:
+        return Spreadsheet(self.name, self.columns, tuple(self.rows), tuple(self.problems), decimal_comma)
+
+
+class _Lines:
+    """An iterator over physical lines that remembers how far the CSV reader has got (it never reads ahead)."""
+
+    def __init__(self, lines: Sequence[str], start: int) -> None:
+        self.lines = lines
+        self.position = start
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        if self.position >= len(self.lines):
+            raise StopIteration
+        self.position += 1
+        return self.lines[self.position - 1]
+
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\n|\r)|[^\r\n]+\Z")
+
+
 def parse_spreadsheet(text: str, name: str) -> Spreadsheet:
-    """Parse spreadsheet text (a BOM and CRLF line endings are fine); rows with no content are skipped."""
+    """Parse spreadsheet text (a BOM and CRLF line endings are fine); rows with no content are skipped.
+
+    A record that runs over several lines and then does not fit the header (or puts a line break in a case column)
+    is an unclosed quote: that row is reported, and reading goes on at the next line, so the rows the quote would
+    have swallowed are read (and counted) as themselves.
+    """
     text = text.removeprefix("\ufeff")
-    first_line = text.split("\n", 1)[0]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(name, first_line), strict=False)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise CaseImportError(
-            name, [RowProblem(1, "case_id", "", "the file is empty: expected a header row")]
-        ) from None
-    except csv.Error as exc:
-        raise InputError(f"{name}: not a readable CSV/TSV file: {exc}") from exc
-    columns = tuple(_normalise_column(c) for c in header)
-    rows: list[tuple[int, Mapping[str, str]]] = []
-    try:
-        for number, cells in enumerate(reader, start=2):
-            if not any(cell.strip() for cell in cells):
-                continue
-            padded = list(cells) + [""] * (len(columns) - len(cells))
-            rows.append((number, dict(zip(columns, padded, strict=False))))
-    except csv.Error as exc:
-        raise InputError(f"{name}, row {reader.line_num}: not a readable CSV/TSV row: {exc}") from exc
-    return Spreadsheet(name=name, columns=columns, rows=tuple(rows))
+    lines = _LINE.findall(text)
+    if not lines:
+        raise CaseImportError(name, [RowProblem(1, "case_id", "", "the file is empty: expected a header row")])
+    delimiter = _delimiter(name, lines[0])
+    header = next(csv.reader([lines[0]], delimiter=delimiter, strict=False), [])
+    builder = _SheetBuilder(name, header)
+    columns = builder.columns
+    position, number = 1, 1
+    while position < len(lines):
+        feed = _Lines(lines, position)
+        restart = False
+        for cells in csv.reader(feed, delimiter=delimiter, strict=False):
+            first, position = position, feed.position
+            number += 1
+            if position - first > 1:
+                spans = [i for i, cell in enumerate(cells) if "\n" in cell or "\r" in cell]
+                in_case_column = any(i < len(columns) and columns[i] in CASE_COLUMNS for i in spans)
+                if spans and (in_case_column or len(cells) != len(columns)):
+                    at = spans[0]
+                    builder.broken(number, cells, columns[at] if at < len(columns) else _BEYOND_HEADER,
+                                   cells[at].split("\n", 1)[0].split("\r", 1)[0],
+                                   f"a quote opened in this cell is never closed (it would swallow the next "
+                                   f"{position - first - 1} line(s)); close or remove the quote")  # fmt: skip
+                    position = first + 1
+                    restart = True
+                    break
+            builder.add(number, cells)
+        if not restart:
+            break
+    return builder.sheet(decimal_comma=delimiter == ";")
 
 
-def read_spreadsheet(path: str | os.PathLike[str]) -> Spreadsheet:
-    """Read a CSV or TSV file exported by a spreadsheet program (UTF-8, with or without BOM)."""
+_WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
+_ZIP_MAGIC, _OLE_MAGIC = b"PK\x03\x04", b"\xd0\xcf\x11\xe0"
+
+
+def _workbook_cell(value: object) -> str:
+    """A workbook cell as the text a CSV export would hold: whole numbers without ``.0``, booleans as yes/no.
+
+    >>> [_workbook_cell(v) for v in (8.5, 22.0, 7, True, None, " thigh ")]
+    ['8.5', '22', '7', 'yes', '', ' thigh ']
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def _read_workbook(file: Path, sheet: str | None) -> Spreadsheet:
+    """The first sheet of a workbook (or the one named ``sheet``), read with python-calamine."""
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_path(str(file))
+        names = list(workbook.sheet_names)
+        if sheet is not None and sheet not in names:
+            listed = ", ".join(repr(n) for n in names)
+            raise InputError(f"{file}: no sheet named {sheet!r}; the workbook has {listed}")
+        if not names:
+            raise InputError(f"{file}: the workbook has no sheet")
+        cells = workbook.get_sheet_by_name(sheet if sheet is not None else names[0]).to_python(skip_empty_area=False)
+    except InputError:
+        raise
+    except (CalamineError, OSError, ValueError) as exc:
+        raise InputError(f"{file}: not a readable workbook: {exc}") from exc
+    if not cells:
+        raise CaseImportError(file.name, [RowProblem(1, "case_id", "", "the sheet is empty: expected a header row")])
+    builder = _SheetBuilder(file.name, [_workbook_cell(c) for c in cells[0]])
+    for number, row in enumerate(cells[1:], start=2):
+        builder.add(number, [_workbook_cell(c) for c in row])
+    return builder.sheet()
+
+
+def _decode(data: bytes, file: Path) -> str:
+    """Spreadsheet text: UTF-8 (with or without BOM) or UTF-16 with BOM (Excel's "Unicode Text")."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{file}: damaged UTF-16 text (byte {exc.start})") from exc
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        utf16 = b"\x00" in data[:200]
+        kind = "UTF-16 text without a byte-order mark" if utf16 else "not UTF-8 text (perhaps Windows-1252 or Latin-1)"
+        raise InputError(
+            f"{file}: {kind} at byte {exc.start}; save the spreadsheet as 'CSV UTF-8', 'Unicode Text' or .xlsx"
+        ) from exc
+
+
+def read_spreadsheet(path: str | os.PathLike[str], *, sheet: str | None = None) -> Spreadsheet:
+    """Read a spreadsheet: CSV/TSV (UTF-8 with or without BOM, or UTF-16 with BOM) or a workbook (.xlsx, .xls,
+    .ods: the first sheet, or the one named ``sheet``)."""
     file = Path(path)
     if not file.is_file():
         raise InputError(f"{file}: no such file")
     try:
-        with file.open(encoding="utf-8-sig", newline="") as handle:
-            text = handle.read()
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"{file}: not UTF-8 text (byte {exc.start}); save the spreadsheet as 'CSV UTF-8' and try again"
-        ) from exc
+        with file.open("rb") as handle:
+            magic = handle.read(4)
+        if magic in (_ZIP_MAGIC, _OLE_MAGIC) or file.suffix.lower() in _WORKBOOK_SUFFIXES:
+            return _read_workbook(file, sheet)
+        data = file.read_bytes()
     except OSError as exc:
         raise InputError(f"{file}: cannot read: {exc.strerror or exc}") from exc
-    return parse_spreadsheet(text, file.name)
+    if sheet is not None:
+        raise InputError(f"--sheet {sheet}: {file.name} is not a workbook (the option is for .xlsx, .xls, .ods)")
+    return parse_spreadsheet(_decode(data, file), file.name)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -384,17 +565,19 @@ def _unknown_term(vocabulary: Vocabulary, text: str, what: str) -> str:
 class _RowChecker:
     """Checks the cells of one row, collecting a problem per bad cell instead of stopping at the first."""
 
-    def __init__(self, number: int, cells: Mapping[str, str], index: TermIndex) -> None:
+    def __init__(self, number: int, cells: Mapping[str, str], index: TermIndex, *, decimal_comma: bool = False) -> None:
         self.number = number
         self.cells = cells
         self.index = index
+        self.decimal_comma = decimal_comma
+        self.case_id = (cells.get("case_id") or "").strip()
         self.problems: list[RowProblem] = []
 
     def text(self, column: str) -> str:
         return (self.cells.get(column) or "").strip()
 
     def problem(self, column: str, value: str, reason: str) -> None:
-        self.problems.append(RowProblem(self.number, column, value, reason))
+        self.problems.append(RowProblem(self.number, column, value, reason, self.case_id))
 
     def term(self, column: str, vocabulary: Vocabulary, what: str, *, required: bool) -> URIRef | None:
         value = self.text(column)
@@ -415,7 +598,7 @@ class _RowChecker:
                 continue
             iri = vocabulary.resolve(part)
             if iri is None:
-                self.problems.append(RowProblem(self.number, column, part, _unknown_term(vocabulary, part, what)))
+                self.problem(column, part, _unknown_term(vocabulary, part, what))
             elif iri not in found:
                 found.append(iri)
         return tuple(found)
@@ -427,11 +610,13 @@ class _RowChecker:
                 self.problem(column, value, "a number is required")
             return None
         bound = "greater than 0" if minimum_exclusive else "0 or more"
+        written = value
+        if self.decimal_comma and _DECIMAL_COMMA.fullmatch(value):
+            written = value.replace(",", ".")
         try:
-            number = Decimal(value)
+            number = Decimal(written)
         except InvalidOperation:
-            hint = " (use a decimal point, not a comma)" if re.fullmatch(r"\d+,\d+", value) else ""
-            self.problem(column, value, f"must be a number {bound}{hint}")
+            self.problem(column, value, f"must be a number {bound}{_number_hint(column, value)}")
             return None
         if not number.is_finite() or number < 0 or (minimum_exclusive and number == 0):
             self.problem(column, value, f"must be a number {bound}")
@@ -452,10 +637,34 @@ class _RowChecker:
             return None
 
 
+_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
+_WITH_UNIT = re.compile(r"([+-]?\d+(?:[.,]\d+)?)\s*([^\d\s.,]+\.?)")
+_UNIT_OF = {"size_cm": "cm", "age": "years"}
+
+
+def _number_hint(column: str, value: str) -> str:
+    """Why a number cell was refused, when the cell says enough to tell: a unit written in, or a decimal comma.
+
+    >>> _number_hint("size_cm", "12 cm")
+    " (drop the unit: write '12'; the column is in cm)"
+    >>> _number_hint("size_cm", "4,5")
+    ' (use a decimal point, not a comma)'
+    """
+    with_unit = _WITH_UNIT.fullmatch(value)
+    if with_unit:
+        unit = _UNIT_OF.get(column)
+        where = f"; the column is in {unit}" if unit else ""
+        return f" (drop the unit: write {with_unit.group(1)!r}{where})"
+    if _DECIMAL_COMMA.fullmatch(value):
+        return " (use a decimal point, not a comma)"
+    return ""
+
+
 def parse_cases(sheet: Spreadsheet, index: TermIndex) -> tuple[list[CaseRecord], list[RowProblem]]:
     """Check every row of ``sheet``: the good rows as records, and every problem found in the bad ones.
 
-    A missing required column is one problem naming it (rows are then not checked: every one would fail).
+    A missing required column is one problem naming it (rows are then not checked: every one would fail). Rows
+    that could not be read as cells (``sheet.problems``) are bad rows like any other.
     """
     missing = [c for c in REQUIRED_COLUMNS if c not in sheet.columns]
     problems: list[RowProblem] = []
@@ -469,11 +678,12 @@ def parse_cases(sheet: Spreadsheet, index: TermIndex) -> tuple[list[CaseRecord],
     if problems:
         return [], problems
 
+    problems.extend(sheet.problems)
     records: list[CaseRecord] = []
     first_row_of: dict[str, int] = {}
     for number, cells in progress(sheet.rows, desc=f"checking {sheet.name}", unit="row"):
-        check = _RowChecker(number, cells, index)
-        case_id = check.text("case_id")
+        check = _RowChecker(number, cells, index, decimal_comma=sheet.decimal_comma)
+        case_id = check.case_id
         if not case_id:
             check.problem("case_id", case_id, "a case_id is required")
         elif case_id in first_row_of:
@@ -487,7 +697,7 @@ def parse_cases(sheet: Spreadsheet, index: TermIndex) -> tuple[list[CaseRecord],
         grade = SARC.UnknownGrade if not grade_text else check.term("grade", index.grades, "grade", required=False)
         if grade_text and grade is None:
             check.problems[-1] = RowProblem(
-                number, "grade", grade_text, "must be low, mid, intermediate, high, unknown or blank"
+                number, "grade", grade_text, "must be low, mid, intermediate, high, unknown or blank", case_id
             )
         nodes = check.boolean("nodal_spread")
         metastasis = check.boolean("distant_metastasis")
@@ -509,6 +719,7 @@ def parse_cases(sheet: Spreadsheet, index: TermIndex) -> tuple[list[CaseRecord],
                 "recorded_stage",
                 check.text("recorded_stage"),
                 f"unknown stage; expected one of {known}, or blank",
+                case_id,
             )
         if check.problems:
             problems.extend(check.problems)
@@ -678,6 +889,8 @@ class CaseImport:
     cases: tuple[CaseRecord, ...]
     problems: tuple[RowProblem, ...]
     ignored_columns: tuple[str, ...]
+    warnings: tuple[RowProblem, ...] = ()
+    """Shape results below violation (a 250 cm tumour): imported, but the researcher should look at them."""
 
     @property
     def skipped_rows(self) -> tuple[int, ...]:
@@ -699,34 +912,52 @@ def import_spreadsheet(
     base: str = str(CASE),
     skip_invalid: bool = False,
     validate: bool = True,
+    allow_empty: bool = False,
 ) -> CaseImport:
     """Check, convert and (by default) validate a parsed spreadsheet against the reasoned knowledge base ``kb``.
 
     Raises ``CaseImportError`` listing every problem, unless ``skip_invalid``: then the good rows are kept and the
     problems of the others are returned. Validation runs the project's shapes over the cases together with the
     knowledge base (the staging shape needs the anatomy and the staging rules); a case that breaks a shape is a
-    problem of its row.
+    problem of its row, a shape warning is returned in ``warnings``. When no case is left to write, raises
+    ``NoCasesError`` unless ``allow_empty``. Every problem names its row's ``case_id``.
     """
     base = _check_base(base)
     index = index if index is not None else build_term_index(kb)
+    ignored = tuple(c for c in sheet.columns if c not in CASE_COLUMNS)
+    case_ids = {number: (cells.get("case_id") or "").strip() for number, cells in sheet.rows}
     records, problems = parse_cases(sheet, index)
     if any(p.row <= 1 for p in problems):  # a header problem leaves no row to check further
-        raise CaseImportError(sheet.name, problems)
+        raise CaseImportError(sheet.name, problems, ignored_columns=ignored)
     graph = cases_graph(records, index, source_name=sheet.name, base=base)
+    warnings: list[RowProblem] = []
     if validate and records:
-        from .staging import shape_problems
+        from .staging import shape_findings
 
-        shape_found = shape_problems(graph, records, kb, base=base, index=index)
+        shape_found, warnings = shape_findings(graph, records, kb, base=base, index=index)
         if shape_found:
             problems = [*problems, *shape_found]
             bad = {p.row for p in shape_found}
             records = [r for r in records if r.row not in bad]
+            warnings = [w for w in warnings if w.row not in bad]
             if skip_invalid:
                 graph = cases_graph(records, index, source_name=sheet.name, base=base)
+    problems = _name_cases(problems, case_ids)
+    warnings = _name_cases(warnings, case_ids)
     if problems and not skip_invalid:
-        raise CaseImportError(sheet.name, problems)
-    ignored = tuple(c for c in sheet.columns if c not in CASE_COLUMNS)
-    return CaseImport(sheet.name, graph, tuple(records), tuple(sorted(problems)), ignored)
+        raise CaseImportError(sheet.name, problems, warnings=warnings, ignored_columns=ignored)
+    if not records and not allow_empty:
+        rows = len({p.row for p in problems if p.row > 1})
+        why = f"every row is bad ({rows} row(s) skipped)" if rows else "the sheet has a header but no case row"
+        raise NoCasesError(
+            sheet.name,
+            problems,
+            warnings=warnings,
+            ignored_columns=ignored,
+            message=f"{sheet.name}: no case to import: {why}; nothing was written"
+            " (--allow-empty writes an empty graph)",
+        )
+    return CaseImport(sheet.name, graph, tuple(records), tuple(sorted(problems)), ignored, tuple(sorted(warnings)))
 
 
 def import_cases(
@@ -737,10 +968,12 @@ def import_cases(
     base: str = str(CASE),
     skip_invalid: bool = False,
     validate: bool = True,
+    allow_empty: bool = False,
+    sheet: str | None = None,
 ) -> CaseImport:
-    """Read a CSV/TSV spreadsheet and import it (see ``import_spreadsheet``)."""
-    return import_spreadsheet(read_spreadsheet(path), kb, index=index, base=base, skip_invalid=skip_invalid,
-                              validate=validate)  # fmt: skip
+    """Read a spreadsheet (CSV/TSV or workbook, see ``read_spreadsheet``) and import it (see ``import_spreadsheet``)."""
+    return import_spreadsheet(read_spreadsheet(path, sheet=sheet), kb, index=index, base=base,
+                              skip_invalid=skip_invalid, validate=validate, allow_empty=allow_empty)  # fmt: skip
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ __all__ = [
     "STAGE_COLUMNS",
     "fill_recorded_stages",
     "merged_graph",
+    "shape_findings",
     "shape_problems",
     "stage_cases",
     "stage_graph",
@@ -152,23 +153,36 @@ def shape_problems(
     Only violations stop an import; a result on a node that is not one of the cases (the spreadsheet's source
     node) is reported on row 1.
     """
+    return shape_findings(cases, records, kb, base=base, index=index)[0]
+
+
+def shape_findings(
+    cases: Graph,
+    records: Sequence[CaseRecord],
+    kb: Graph,
+    *,
+    base: str = str(CASE),
+    index: TermIndex | None = None,
+) -> tuple[list[RowProblem], list[RowProblem]]:
+    """Like ``shape_problems``, with the results below violation (warnings, infos) as a second list: an import
+    keeps those cases but must show the warnings (a 250 cm tumour is imported, and said to be implausible)."""
     from .validate import Severity, load_shapes, validate_store
 
     report = validate_store(_validation_store(kb, cases), load_shapes(), user_data=True)
     rows = {case_nodes(r.case_id, base).case: r.row for r in records}
     by_row = {r.row: r for r in records}
     problems: list[RowProblem] = []
+    warnings: list[RowProblem] = []
     for result in report.results:
-        if result.severity is not Severity.VIOLATION:
-            continue
+        found = problems if result.severity is Severity.VIOLATION else warnings
         column = _COLUMN_OF.get(result.path, "case_id") if isinstance(result.path, URIRef) else "case_id"
         row = _row_of(str(result.focus_node), base, rows)
         if row is None:
-            problems.append(RowProblem(1, column, "", f"{result.focus_node}: {result.message}"))
+            found.append(RowProblem(1, column, "", f"{result.focus_node}: {result.message}"))
             continue
         value = _cell(by_row[row], column, result.value, index)
-        problems.append(RowProblem(row, column, value, result.message))
-    return sorted(set(problems))
+        found.append(RowProblem(row, column, value, result.message, by_row[row].case_id))
+    return sorted(set(problems)), sorted(set(warnings))
 
 
 # ---------------------------------------------------------------------------------------------------- cohorts

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -14,6 +15,8 @@ from ..cases import (
     CASE,
     CaseImport,
     CaseImportError,
+    NoCasesError,
+    RowProblem,
     build_term_index,
     generate_cases,
     import_cases,
@@ -34,21 +37,33 @@ _BASE = click.option("--base", default=str(CASE), show_default=True, help="Names
 _SPREADSHEET = click.argument("spreadsheet", type=click.Path(dir_okay=False, path_type=Path))
 
 
-def _import(spreadsheet: Path, build_dir: Path, base: str, skip_invalid: bool):
+def _import(
+    spreadsheet: Path, build_dir: Path, base: str, skip_invalid: bool, *, allow_empty: bool, sheet: str | None = None
+):
     kb = load_built_graph(build_dir)
     try:
-        return kb, import_cases(spreadsheet, kb, base=base, skip_invalid=skip_invalid)
+        return kb, import_cases(spreadsheet, kb, base=base, skip_invalid=skip_invalid, allow_empty=allow_empty,
+                                sheet=sheet)  # fmt: skip
     except CaseImportError as exc:
+        prefix = "skipped: " if isinstance(exc, NoCasesError) else ""
         for problem in exc.problems:
-            click.echo(str(problem), err=True)
+            click.echo(f"{prefix}{problem}", err=True)
+        _warn(exc.warnings, exc.ignored_columns)
         raise
+
+
+def _warn(warnings: Sequence[RowProblem], ignored_columns: Sequence[str]) -> None:
+    """Warnings are shown whether or not the import succeeds: an ignored column may be a misspelt case column."""
+    for column in ignored_columns:
+        click.echo(f"warning: column {column!r} is not a case column and was ignored", err=True)
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
 
 
 def _report_skipped(result: CaseImport) -> None:
     for problem in result.problems:
         click.echo(f"skipped: {problem}", err=True)
-    for column in result.ignored_columns:
-        click.echo(f"note: column {column!r} is not a case column and was ignored", err=True)
+    _warn(result.warnings, result.ignored_columns)
 
 
 @click.group("cases")
@@ -70,16 +85,29 @@ def cases_group() -> None:
 @click.option(
     "--skip-invalid", is_flag=True, help="Write the good rows and list the bad ones (default: write nothing)."
 )
+@click.option(
+    "--allow-empty", is_flag=True, help="Write an empty graph when no case is left (default: refuse, exit 2)."
+)
+@click.option("--sheet", "sheet", metavar="NAME", help="The sheet of a workbook to read (default: the first).")
 @_BASE
 @build_dir_option
-def import_command(spreadsheet: Path, output: Path | None, skip_invalid: bool, base: str, build_dir: Path) -> None:
-    """Check a CSV/TSV spreadsheet of cases, resolve its terms, validate and write it as RDF.
+def import_command(
+    spreadsheet: Path,
+    output: Path | None,
+    skip_invalid: bool,
+    allow_empty: bool,
+    sheet: str | None,
+    base: str,
+    build_dir: Path,
+) -> None:
+    """Check a spreadsheet of cases (CSV, TSV or .xlsx), resolve its terms, validate and write it as RDF.
 
-    Every bad row is listed (row, column, value, reason); nothing is written unless every row is good.
+    Every bad row is listed (row, case_id, column, value, reason); nothing is written unless every row is good.
+    Shape warnings and ignored columns are listed too.
 
     Example: sarcoma-kg cases import examples/cases.csv -o cases.ttl
     """
-    _kb, result = _import(spreadsheet, build_dir, base, skip_invalid)
+    _kb, result = _import(spreadsheet, build_dir, base, skip_invalid, allow_empty=allow_empty, sheet=sheet)
     _report_skipped(result)
     data = serialize(result.graph, ExportFormat.TURTLE)
     target = output or spreadsheet.with_suffix(".ttl")
@@ -87,7 +115,8 @@ def import_command(spreadsheet: Path, output: Path | None, skip_invalid: bool, b
         sys.stdout.buffer.write(data)
     else:
         write_atomic(target, data)
-    click.echo(f"imported {len(result.cases)} case(s) from {spreadsheet.name}, validated against the shapes"
+    warned = f" ({len(result.warnings)} warning(s))" if result.warnings else ""
+    click.echo(f"imported {len(result.cases)} case(s) from {spreadsheet.name}, validated against the shapes{warned}"
                + (f", {len(result.skipped_rows)} row(s) skipped" if result.skipped_rows else "")
                + ("" if str(target) == "-" else f": wrote {target}"), err=True)  # fmt: skip
 
@@ -105,7 +134,7 @@ def stage_command(spreadsheet: Path, fmt: str, skip_invalid: bool, base: str, bu
 
     Example: sarcoma-kg cases stage examples/cases.csv
     """
-    kb, result = _import(spreadsheet, build_dir, base, skip_invalid)
+    kb, result = _import(spreadsheet, build_dir, base, skip_invalid, allow_empty=True)
     _report_skipped(result)
     staged = stage_cases(kb, result.graph, result.cases, base=base)
     rows = table_rows(staged)
