@@ -24,12 +24,14 @@ from __future__ import annotations
 import csv
 import dataclasses
 import difflib
+import functools
 import io
+import json
 import os
 import random
 import re
 import urllib.parse
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -39,7 +41,7 @@ from rdflib import Graph, Namespace, URIRef
 
 from .errors import InputError
 from .graph import new_graph, ox_store
-from .namespaces import CASE, DCTERMS, OWL, RDF, RDFS, SARC, XSD
+from .namespaces import CASE, DCTERMS, OWL, PREFIXES, RDF, RDFS, SARC, XSD
 from .progress import progress
 
 __all__ = [
@@ -57,9 +59,11 @@ __all__ = [
     "build_term_index",
     "case_nodes",
     "cases_graph",
+    "cases_ntriples",
     "generate_cases",
     "import_cases",
     "import_spreadsheet",
+    "ntriples_turtle",
     "parse_cases",
     "parse_spreadsheet",
     "read_spreadsheet",
@@ -782,97 +786,124 @@ def _decimal_lexical(value: Decimal) -> str:
     return text
 
 
-def _triples(records: Iterable[CaseRecord], index: TermIndex, source: str, base: str) -> Iterable[ox.Quad]:
-    """The quads of every case, built directly as Oxigraph terms (no per-triple rdflib conversion)."""
-    N, L = ox.NamedNode, ox.Literal  # noqa: N806 - short local aliases keep the triple table readable
-    graph = ox.DefaultGraph()
-    a, named, label = N(str(RDF.type)), N(str(OWL.NamedIndividual)), N(str(RDFS.label))
-    cites = N(str(DCTERMS.source))
-    p = {name: N(str(SARC[name])) for name in (
+def _nt_literal(text: str) -> str:
+    r"""An N-Triples string literal: JSON's escapes (``\"``, ``\\``, ``\n``, ``\uXXXX``) are all N-Triples escapes.
+
+    >>> _nt_literal('case "A"\n')
+    '"case \\"A\\"\\n"'
+    """
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _ntriples(records: Iterable[CaseRecord], index: TermIndex, source: str, base: str) -> Iterator[str]:
+    """The N-Triples lines of every case, in row order, one template per case.
+
+    Text, not term objects: a cohort is 30 triples a case, and Oxigraph parses N-Triples far faster than Python
+    can build 1.5 million ``Quad`` objects one at a time (issue 15). Every IRI is either the ontology's own (from
+    the term index) or percent-encoded (``case_nodes``), so none needs escaping; literals go through
+    ``_nt_literal``. The fixed order makes the output deterministic without sorting.
+    """
+    iri: dict[str, str] = {}
+
+    def t(term: str) -> str:
+        found = iri.get(term)
+        if found is None:
+            found = iri[term] = f"<{term}>"
+        return found
+
+    a, named, label, cites = t(str(RDF.type)), t(str(OWL.NamedIndividual)), t(str(RDFS.label)), t(str(DCTERMS.source))
+    p = {name: t(str(SARC[name])) for name in (
         "caseId", "ageYears", "hasSex", "hasDiagnosis", "receivedTherapy", "recordedStage", "hasPrimarySite",
         "tumourSizeCm", "hasGrade", "hasNodalSpread", "hasDistantMetastasis", "hasMetastasisSite",
     )}  # fmt: skip
-    decimal, boolean = N(str(XSD.decimal)), N(str(XSD.boolean))
-    source_iri = N(source)
-    terms: dict[URIRef, ox.NamedNode] = {}
+    decimal, boolean = f"^^<{XSD.decimal}>", f"^^<{XSD.boolean}>"
+    flag = {True: f'"true"{boolean}', False: f'"false"{boolean}'}
+    cited = f"{cites} <{source}> .\n"
+    labels: dict[URIRef, str] = {}
 
-    def term(iri: URIRef) -> ox.NamedNode:
-        node = terms.get(iri)
-        if node is None:
-            node = terms[iri] = N(str(iri))
-        return node
+    def name_of(term: URIRef) -> str:
+        found = labels.get(term)
+        if found is None:
+            found = labels[term] = index.label(term)
+        return found
 
-    def individual(node: ox.NamedNode, cls: URIRef, text: str):
-        yield ox.Quad(node, a, named, graph)
-        yield ox.Quad(node, a, term(cls), graph)
-        yield ox.Quad(node, label, L(text, language="en"), graph)
-        yield ox.Quad(node, cites, source_iri, graph)
+    def individual(node: str, cls: URIRef, text: str) -> str:
+        return (f"{node} {a} {named} .\n{node} {a} {t(cls)} .\n{node} {label} {_nt_literal(text)}@en .\n"
+                f"{node} {cited}")  # fmt: skip
 
     for r in records:
         nodes = case_nodes(r.case_id, base)
-        case, tumour, site = N(nodes.case), N(nodes.tumour), N(nodes.primary_site)
-        diagnosis, site_label = index.label(r.diagnosis), index.label(r.primary_site)
-        yield from individual(case, SARC.PatientCase, f"case {r.case_id}: {diagnosis} of the {site_label}")
-        yield ox.Quad(case, p["caseId"], L(r.case_id), graph)
-        yield ox.Quad(case, p["hasDiagnosis"], tumour, graph)
+        case, tumour, site = f"<{nodes.case}>", f"<{nodes.tumour}>", f"<{nodes.primary_site}>"
+        diagnosis, site_label = name_of(r.diagnosis), name_of(r.primary_site)
+        metastases = [f"<{nodes.metastasis(n)}>" for n in range(1, len(r.metastasis_sites) + 1)]
+        therapies = [f"<{nodes.therapy(n)}>" for n in range(1, len(r.therapies) + 1)]
+        # Each subject's triples together, so the Turtle groups them in one block per node.
+        lines = [
+            individual(case, SARC.PatientCase, f"case {r.case_id}: {diagnosis} of the {site_label}"),
+            f"{case} {p['caseId']} {_nt_literal(r.case_id)} .\n{case} {p['hasDiagnosis']} {tumour} .\n",
+        ]
         if r.age is not None:
-            yield ox.Quad(case, p["ageYears"], L(_decimal_lexical(r.age), datatype=decimal), graph)
+            lines.append(f'{case} {p["ageYears"]} "{_decimal_lexical(r.age)}"{decimal} .\n')
         if r.sex is not None:
-            yield ox.Quad(case, p["hasSex"], term(r.sex), graph)
+            lines.append(f"{case} {p['hasSex']} {t(r.sex)} .\n")
         if r.recorded_stage is not None:
-            yield ox.Quad(case, p["recordedStage"], term(r.recorded_stage), graph)
-        yield from individual(tumour, r.diagnosis, f"{diagnosis} of case {r.case_id}")
-        yield ox.Quad(tumour, p["hasPrimarySite"], site, graph)
-        yield ox.Quad(tumour, p["tumourSizeCm"], L(_decimal_lexical(r.size_cm), datatype=decimal), graph)
-        yield ox.Quad(tumour, p["hasGrade"], term(r.grade), graph)
+            lines.append(f"{case} {p['recordedStage']} {t(r.recorded_stage)} .\n")
+        lines.extend(f"{case} {p['receivedTherapy']} {node} .\n" for node in therapies)
+        lines.append(individual(tumour, r.diagnosis, f"{diagnosis} of case {r.case_id}"))
+        lines.append(f'{tumour} {p["hasPrimarySite"]} {site} .\n'
+                     f'{tumour} {p["tumourSizeCm"]} "{_decimal_lexical(r.size_cm)}"{decimal} .\n'
+                     f"{tumour} {p['hasGrade']} {t(r.grade)} .\n")  # fmt: skip
         if r.nodal_spread is not None:
-            yield ox.Quad(
-                tumour, p["hasNodalSpread"], L("true" if r.nodal_spread else "false", datatype=boolean), graph
-            )
+            lines.append(f"{tumour} {p['hasNodalSpread']} {flag[r.nodal_spread]} .\n")
         if r.distant_metastasis is not None:
-            yield ox.Quad(
-                tumour,
-                p["hasDistantMetastasis"],
-                L("true" if r.distant_metastasis else "false", datatype=boolean),
-                graph,
-            )
-        yield from individual(site, r.primary_site, f"primary site of case {r.case_id}: {site_label}")
-        for n, metastasis_site in enumerate(r.metastasis_sites, start=1):
-            node = N(nodes.metastasis(n))
-            yield ox.Quad(tumour, p["hasMetastasisSite"], node, graph)
-            yield from individual(
-                node, metastasis_site, f"metastasis {n} of case {r.case_id}: {index.label(metastasis_site)}"
-            )
-        for n, therapy in enumerate(r.therapies, start=1):
-            node = N(nodes.therapy(n))
-            yield ox.Quad(case, p["receivedTherapy"], node, graph)
-            yield from individual(node, therapy, f"therapy {n} of case {r.case_id}: {index.label(therapy)}")
+            lines.append(f"{tumour} {p['hasDistantMetastasis']} {flag[r.distant_metastasis]} .\n")
+        lines.extend(f"{tumour} {p['hasMetastasisSite']} {node} .\n" for node in metastases)
+        lines.append(individual(site, r.primary_site, f"primary site of case {r.case_id}: {site_label}"))
+        for n, (node, metastasis_site) in enumerate(zip(metastases, r.metastasis_sites, strict=True), start=1):
+            lines.append(individual(node, metastasis_site,
+                                    f"metastasis {n} of case {r.case_id}: {name_of(metastasis_site)}"))  # fmt: skip
+        for n, (node, therapy) in enumerate(zip(therapies, r.therapies, strict=True), start=1):
+            lines.append(individual(node, therapy, f"therapy {n} of case {r.case_id}: {name_of(therapy)}"))
+        yield "".join(lines)
 
 
-def _source_quads(name: str, source: str, count: int) -> list[ox.Quad]:
-    N, L, g = ox.NamedNode, ox.Literal, ox.DefaultGraph()  # noqa: N806
-    node = N(source)
-    return [
-        ox.Quad(node, N(str(RDF.type)), N(str(OWL.NamedIndividual)), g),
-        ox.Quad(node, N(str(RDF.type)), N(str(SARC.SourceDocument)), g),
-        ox.Quad(node, N(str(RDFS.label)), L(f"spreadsheet {name}", language="en"), g),
-        ox.Quad(node, N(str(DCTERMS.title)), L(name), g),
-        ox.Quad(node, N(str(RDFS.comment)),
-                L(f"Researcher's spreadsheet of {count} patient case(s), imported with 'sarcoma-kg cases import'.",
-                  language="en"), g),
-    ]  # fmt: skip
+def _source_ntriples(name: str, source: str, count: int) -> str:
+    node = f"<{source}>"
+    comment = f"Researcher's spreadsheet of {count} patient case(s), imported with 'sarcoma-kg cases import'."
+    return (
+        f"{node} <{RDF.type}> <{OWL.NamedIndividual}> .\n"
+        f"{node} <{RDF.type}> <{SARC.SourceDocument}> .\n"
+        f"{node} <{RDFS.label}> {_nt_literal(f'spreadsheet {name}')}@en .\n"
+        f"{node} <{DCTERMS.title}> {_nt_literal(name)} .\n"
+        f"{node} <{RDFS.comment}> {_nt_literal(comment)}@en .\n"
+    )
+
+
+def cases_ntriples(records: Sequence[CaseRecord], index: TermIndex, *, source_name: str, base: str = str(CASE)) -> str:
+    """The RDF of ``records`` (and of the spreadsheet's source node) as N-Triples text, deterministic."""
+    source = source_node(source_name, base)
+    return _source_ntriples(source_name, source, len(records)) + "".join(_ntriples(records, index, source, base))
+
+
+def _graph_of(ntriples: str, base: str) -> Graph:
+    graph = new_graph()
+    store = ox_store(graph)
+    assert store is not None  # new_graph() is Oxigraph-backed by default
+    store.load(ntriples, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.DefaultGraph())
+    graph.bind("case", Namespace(base), override=True, replace=True)
+    return graph
 
 
 def cases_graph(records: Sequence[CaseRecord], index: TermIndex, *, source_name: str, base: str = str(CASE)) -> Graph:
     """The RDF of ``records`` on a fresh Oxigraph-backed graph (bulk-loaded), citing the spreadsheet."""
-    graph = new_graph()
-    store = ox_store(graph)
-    assert store is not None  # new_graph() is Oxigraph-backed by default
-    source = source_node(source_name, base)
-    store.extend(_source_quads(source_name, source, len(records)))
-    store.extend(_triples(records, index, source, base))
-    graph.bind("case", Namespace(base), override=True, replace=True)
-    return graph
+    return _graph_of(cases_ntriples(records, index, source_name=source_name, base=base), base)
+
+
+def ntriples_turtle(ntriples: str) -> bytes:
+    """N-Triples text as Turtle with the project's prefixes, triples in the order given (no sort: the text is
+    already in a fixed order, and sorting 1.5 million triples costs more than the whole import otherwise)."""
+    return ox.serialize(ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES), format=ox.RdfFormat.TURTLE,
+                        prefixes=PREFIXES)  # fmt: skip
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -882,15 +913,28 @@ def cases_graph(records: Sequence[CaseRecord], index: TermIndex, *, source_name:
 
 @dataclass(frozen=True)
 class CaseImport:
-    """The outcome of an import: the graph of the good cases, and every problem of the rows left out."""
+    """The outcome of an import: the good cases (as RDF: ``graph``, ``ntriples``, ``turtle()``), and every problem
+    of the rows left out."""
 
     source: str
-    graph: Graph = field(repr=False)
     cases: tuple[CaseRecord, ...]
     problems: tuple[RowProblem, ...]
     ignored_columns: tuple[str, ...]
     warnings: tuple[RowProblem, ...] = ()
     """Shape results below violation (a 250 cm tumour): imported, but the researcher should look at them."""
+    ntriples: str = field(default="", repr=False)
+    """The cases as N-Triples text, in row order (what ``turtle`` writes and ``graph`` holds)."""
+    base: str = str(CASE)
+
+    @functools.cached_property
+    def graph(self) -> Graph:
+        """The cases on an Oxigraph-backed graph, built on first use: writing a file does not need it, and
+        loading a cohort into a store costs as much as building its text (issue 15)."""
+        return _graph_of(self.ntriples, self.base)
+
+    def turtle(self) -> bytes:
+        """The imported cases as Turtle, byte-identical for the same spreadsheet and ontology."""
+        return ntriples_turtle(self.ntriples)
 
     @property
     def skipped_rows(self) -> tuple[int, ...]:
@@ -929,19 +973,19 @@ def import_spreadsheet(
     records, problems = parse_cases(sheet, index)
     if any(p.row <= 1 for p in problems):  # a header problem leaves no row to check further
         raise CaseImportError(sheet.name, problems, ignored_columns=ignored)
-    graph = cases_graph(records, index, source_name=sheet.name, base=base)
+    ntriples = cases_ntriples(records, index, source_name=sheet.name, base=base)
     warnings: list[RowProblem] = []
     if validate and records:
         from .staging import shape_findings
 
-        shape_found, warnings = shape_findings(graph, records, kb, base=base, index=index)
+        shape_found, warnings = shape_findings(None, records, kb, base=base, index=index, ntriples=ntriples)
         if shape_found:
             problems = [*problems, *shape_found]
             bad = {p.row for p in shape_found}
             records = [r for r in records if r.row not in bad]
             warnings = [w for w in warnings if w.row not in bad]
             if skip_invalid:
-                graph = cases_graph(records, index, source_name=sheet.name, base=base)
+                ntriples = cases_ntriples(records, index, source_name=sheet.name, base=base)
     problems = _name_cases(problems, case_ids)
     warnings = _name_cases(warnings, case_ids)
     if problems and not skip_invalid:
@@ -957,7 +1001,8 @@ def import_spreadsheet(
             message=f"{sheet.name}: no case to import: {why}; nothing was written"
             " (--allow-empty writes an empty graph)",
         )
-    return CaseImport(sheet.name, graph, tuple(records), tuple(sorted(problems)), ignored, tuple(sorted(warnings)))
+    return CaseImport(sheet.name, tuple(records), tuple(sorted(problems)), ignored, tuple(sorted(warnings)),
+                      ntriples, base)  # fmt: skip
 
 
 def import_cases(

@@ -110,7 +110,7 @@ def stage_cases(kb: Graph, cases: Graph, records: Sequence[CaseRecord], *, base:
 # ---------------------------------------------------------------------------------------------------- shapes
 
 
-def _validation_store(kb: Graph, cases: Graph) -> ox.Store:
+def _validation_store(kb: Graph, cases: Graph | None, ntriples: str | None = None) -> ox.Store:
     """The reasoned knowledge base as reference, and the cases as the data being validated.
 
     The reasoned graph, not the asserted files: a researcher's diagnosis may be a class that only HermiT places
@@ -120,8 +120,12 @@ def _validation_store(kb: Graph, cases: Graph) -> ox.Store:
     from .validate import DATA_GRAPH, REFERENCE_GRAPH
 
     store = ox.Store()
-    for graph, name in ((kb, REFERENCE_GRAPH), (cases, DATA_GRAPH)):
-        _copy_into(store, graph, ox.NamedNode(str(name)))
+    _copy_into(store, kb, ox.NamedNode(str(REFERENCE_GRAPH)))
+    if ntriples is None:
+        assert cases is not None, "the cases as a graph or as N-Triples text"
+        _copy_into(store, cases, ox.NamedNode(str(DATA_GRAPH)))
+    else:  # the importer's own text of ``cases``: parsed once more instead of dumped and parsed
+        store.load(ntriples, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(str(DATA_GRAPH)))
     return store
 
 
@@ -157,18 +161,20 @@ def shape_problems(
 
 
 def shape_findings(
-    cases: Graph,
+    cases: Graph | None,
     records: Sequence[CaseRecord],
     kb: Graph,
     *,
     base: str = str(CASE),
     index: TermIndex | None = None,
+    ntriples: str | None = None,
 ) -> tuple[list[RowProblem], list[RowProblem]]:
     """Like ``shape_problems``, with the results below violation (warnings, infos) as a second list: an import
-    keeps those cases but must show the warnings (a 250 cm tumour is imported, and said to be implausible)."""
+    keeps those cases but must show the warnings (a 250 cm tumour is imported, and said to be implausible).
+    ``ntriples`` is ``cases`` as N-Triples text, when the caller has it (the importer does)."""
     from .validate import Severity, load_shapes, validate_store
 
-    report = validate_store(_validation_store(kb, cases), load_shapes(), user_data=True)
+    report = validate_store(_validation_store(kb, cases, ntriples), load_shapes(), user_data=True)
     rows = {case_nodes(r.case_id, base).case: r.row for r in records}
     by_row = {r.row: r for r in records}
     problems: list[RowProblem] = []

@@ -25,7 +25,6 @@ from ..cases import (
 )
 from ..cases import spreadsheet_csv as to_csv
 from ..errors import InputError
-from ..export import ExportFormat, serialize
 from ..fileio import write_atomic
 from ..queries import table_rows
 from ..staging import fill_recorded_stages, stage_cases
@@ -109,7 +108,7 @@ def import_command(
     """
     _kb, result = _import(spreadsheet, build_dir, base, skip_invalid, allow_empty=allow_empty, sheet=sheet)
     _report_skipped(result)
-    data = serialize(result.graph, ExportFormat.TURTLE)
+    data = result.turtle()
     target = output or spreadsheet.with_suffix(".ttl")
     if str(target) == "-":
         sys.stdout.buffer.write(data)
@@ -183,7 +182,7 @@ def generate_command(count: int, seed: int, output: Path, recorded_share: float,
         write_atomic(output, to_csv(sheet).encode("utf-8"))
     else:
         result = import_spreadsheet(parse_spreadsheet(to_csv(sheet), sheet.name), kb, index=index)
-        write_atomic(output, serialize(result.graph, ExportFormat.TURTLE))
+        write_atomic(output, result.turtle())
     click.echo(f"generated {count} case(s) (seed {seed}): wrote {output}", err=True)
 
 
