@@ -234,3 +234,24 @@ def test_shape_warnings_are_returned_by_the_library(cases_dir, kg, index):
     result = import_cases(cases_dir / "implausible-size.csv", kg, index=index)
     assert [c.case_id for c in result.cases] == ["B1"]
     assert any(w.column == "size_cm" and w.case_id == "B1" for w in result.warnings)
+
+
+# ------------------------------------------------------------------------------------------- batches
+
+
+def test_validation_in_batches_finds_what_one_store_finds(test_data, cases_dir, kg, index, monkeypatch):
+    from sarcoma_kg import cases
+
+    sheets = [test_data / "cases" / "errors.csv", cases_dir / "implausible-size.csv", cases_dir / "european.csv"]
+
+    def outcome():
+        found = []
+        for sheet in sheets:
+            result = import_cases(sheet, kg, index=index, skip_invalid=True)
+            found.append((result.problems, result.warnings, result.turtle()))
+        return found
+
+    whole = outcome()
+    monkeypatch.setattr(cases, "VALIDATION_BATCH", 1)
+    assert outcome() == whole
+    assert any(problems for problems, _, _ in whole) and any(warnings for _, warnings, _ in whole)

@@ -47,6 +47,7 @@ from .progress import progress
 __all__ = [
     "CASE_COLUMNS",
     "REQUIRED_COLUMNS",
+    "VALIDATION_BATCH",
     "CaseImport",
     "CaseImportError",
     "CaseNodes",
@@ -948,6 +949,32 @@ def _check_base(base: str) -> str:
     return base
 
 
+VALIDATION_BATCH = 10_000
+"""Cases validated together: the shapes run on one store of this many cases (with the knowledge base) at a time.
+
+Every shape of the project constrains one case's own nodes (a case, its tumour, sites and therapies) against the
+ontology, never two cases together (duplicate ``case_id`` is checked on the sheet itself), so batches give the
+same results as one store, with memory bounded by the batch instead of the cohort (issue 15: 50k rows under
+600 MB). A shape relating two cases would need this to change.
+"""
+
+
+def _validate_in_batches(
+    records: Sequence[CaseRecord], kb: Graph, index: TermIndex, source_name: str, base: str
+) -> tuple[list[RowProblem], list[RowProblem]]:
+    from .staging import shape_findings
+
+    violations: set[RowProblem] = set()
+    warnings: set[RowProblem] = set()
+    for start in range(0, len(records), VALIDATION_BATCH):
+        batch = records[start : start + VALIDATION_BATCH]
+        text = cases_ntriples(batch, index, source_name=source_name, base=base)
+        found, warned = shape_findings(None, batch, kb, base=base, index=index, ntriples=text)
+        violations.update(found)
+        warnings.update(warned)
+    return sorted(violations), sorted(warnings)
+
+
 def import_spreadsheet(
     sheet: Spreadsheet,
     kb: Graph,
@@ -973,19 +1000,15 @@ def import_spreadsheet(
     records, problems = parse_cases(sheet, index)
     if any(p.row <= 1 for p in problems):  # a header problem leaves no row to check further
         raise CaseImportError(sheet.name, problems, ignored_columns=ignored)
-    ntriples = cases_ntriples(records, index, source_name=sheet.name, base=base)
     warnings: list[RowProblem] = []
     if validate and records:
-        from .staging import shape_findings
-
-        shape_found, warnings = shape_findings(None, records, kb, base=base, index=index, ntriples=ntriples)
+        shape_found, warnings = _validate_in_batches(records, kb, index, sheet.name, base)
         if shape_found:
             problems = [*problems, *shape_found]
             bad = {p.row for p in shape_found}
             records = [r for r in records if r.row not in bad]
             warnings = [w for w in warnings if w.row not in bad]
-            if skip_invalid:
-                ntriples = cases_ntriples(records, index, source_name=sheet.name, base=base)
+    ntriples = cases_ntriples(records, index, source_name=sheet.name, base=base)
     problems = _name_cases(problems, case_ids)
     warnings = _name_cases(warnings, case_ids)
     if problems and not skip_invalid:
