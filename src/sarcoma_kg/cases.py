@@ -1,6 +1,8 @@
 """Patient cases from a researcher's spreadsheet: read, check every row, resolve terms, build RDF, validate.
 
-A spreadsheet (CSV or TSV, as exported by a spreadsheet program) has one case per row. Every term in it
+A spreadsheet (CSV or TSV as a spreadsheet program exports it, in UTF-8 or UTF-16 with BOM, or a workbook read
+with python-calamine) has one case per row; every row is accounted for, one that cannot be read as the header's
+cells (extra cells, a missing delimiter, an unclosed quote) being a row error like a bad value. Every term in it
 (diagnosis, sites, therapies, grade, sex, recorded stage) is resolved through the ontology itself, by label, exact
 synonym, CURIE (``sarc:Thigh``) or verified cross-reference (``NCIT:C3750``), case-insensitively, so a researcher
 writes what they would write anyway and the graph gets the ontology's classes. Every problem in every row is
@@ -12,7 +14,10 @@ describes the spreadsheet by file name only (no paths or timestamps: the same sp
 
 Decisions, documented in the README:
 
-- Rows are numbered as a spreadsheet program numbers them: the header is row 1, the first case row 2.
+- Rows are numbered as a spreadsheet program numbers them: the header is row 1, the first case row 2; every
+  problem also names the row's ``case_id``.
+- With ``;`` as the delimiter, ``4,5`` in a number cell is 4.5 (the comma cannot be the delimiter there); with
+  any other delimiter it is refused, and so is a thousands separator (``1.234,5``) or a unit (``12 cm``).
 - A blank grade is recorded as ``sarc:UnknownGrade``: "blank" and "unknown" both mean the grade is not known, and
   PDQ stages unknown grade with low grade.
 - A blank ``nodal_spread`` or ``distant_metastasis`` is left out of the graph (unknown); the staging query then
