@@ -31,6 +31,7 @@ import dataclasses
 import difflib
 import functools
 import io
+import itertools
 import json
 import os
 import random
@@ -928,9 +929,23 @@ class CaseImport:
     ignored_columns: tuple[str, ...]
     warnings: tuple[RowProblem, ...] = ()
     """Shape results below violation (a 250 cm tumour): imported, but the researcher should look at them."""
-    ntriples: str = field(default="", repr=False)
-    """The cases as N-Triples text, in row order (what ``turtle`` writes and ``graph`` holds)."""
+    index: TermIndex | None = field(default=None, repr=False)
     base: str = str(CASE)
+
+    def _texts(self) -> Iterator[str]:
+        """The N-Triples text in batches, made when needed: a 50k cohort's text is 220 MB, never held whole by
+        ``turtle``."""
+        if self.index is None:
+            raise ValueError("CaseImport without its term index cannot produce RDF")
+        source = source_node(self.source, self.base)
+        yield _source_ntriples(self.source, source, len(self.cases))
+        for start in range(0, len(self.cases), VALIDATION_BATCH):
+            yield "".join(_ntriples(self.cases[start : start + VALIDATION_BATCH], self.index, source, self.base))
+
+    @property
+    def ntriples(self) -> str:
+        """The cases as N-Triples text, in row order (what ``turtle`` writes and ``graph`` holds)."""
+        return "".join(self._texts())
 
     @functools.cached_property
     def graph(self) -> Graph:
@@ -939,8 +954,10 @@ class CaseImport:
         return _graph_of(self.ntriples, self.base)
 
     def turtle(self) -> bytes:
-        """The imported cases as Turtle, byte-identical for the same spreadsheet and ontology."""
-        return ntriples_turtle(self.ntriples)
+        """The imported cases as Turtle, byte-identical for the same spreadsheet and ontology (streamed batch by
+        batch through Oxigraph's serialiser, in row order)."""
+        triples = itertools.chain.from_iterable(ox.parse(text, format=ox.RdfFormat.N_TRIPLES) for text in self._texts())
+        return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
 
     @property
     def skipped_rows(self) -> tuple[int, ...]:
@@ -1013,7 +1030,6 @@ def import_spreadsheet(
             bad = {p.row for p in shape_found}
             records = [r for r in records if r.row not in bad]
             warnings = [w for w in warnings if w.row not in bad]
-    ntriples = cases_ntriples(records, index, source_name=sheet.name, base=base)
     problems = _name_cases(problems, case_ids)
     warnings = _name_cases(warnings, case_ids)
     if problems and not skip_invalid:
@@ -1030,7 +1046,7 @@ def import_spreadsheet(
             " (--allow-empty writes an empty graph)",
         )
     return CaseImport(sheet.name, tuple(records), tuple(sorted(problems)), ignored, tuple(sorted(warnings)),
-                      ntriples, base)  # fmt: skip
+                      index, base)  # fmt: skip
 
 
 def import_cases(
