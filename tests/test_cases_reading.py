@@ -124,7 +124,7 @@ def test_header_only_sheet_on_the_command_line_exits_2_and_writes_nothing(cases_
     output = tmp_path / "out.ttl"
     result = _import_cli(str(cases_dir / "header-only.csv"), "-o", str(output), "--build-dir", str(build_dir))
     assert result.exit_code == 2
-    assert result.stderr.strip().splitlines()[-1].endswith("(--allow-empty writes an empty graph)")
+    assert result.stderr.strip().splitlines()[-1].endswith("nothing was written (pass --allow-empty to write it)")
     assert not output.exists()
 
 

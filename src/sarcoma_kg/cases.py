@@ -1042,8 +1042,7 @@ def import_spreadsheet(
             problems,
             warnings=warnings,
             ignored_columns=ignored,
-            message=f"{sheet.name}: no case to import: {why}; nothing was written"
-            " (--allow-empty writes an empty graph)",
+            message=f"{sheet.name}: the result is empty: {why}; nothing was written (pass --allow-empty to write it)",
         )
     return CaseImport(sheet.name, tuple(records), tuple(sorted(problems)), ignored, tuple(sorted(warnings)),
                       index, base)  # fmt: skip
