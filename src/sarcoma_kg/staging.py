@@ -202,7 +202,7 @@ def fill_recorded_stages(
     Researchers record a stage for some cases only; filling it from the query (never from a Python rule) keeps
     generated cohorts free of contradictions, so the staging shape has real recorded stages to check.
     """
-    imported = import_spreadsheet(sheet, kb, index=index, validate=False)
+    imported = import_spreadsheet(sheet, kb, index=index, validate=False, allow_empty=True)  # nothing is written here
     result = stage_cases(kb, imported.graph, imported.cases)
     stage_of = {str(row[0]): str(row[3]) for row in result.rows}
     rng = random.Random(f"recorded-stage:{seed}")
