@@ -252,7 +252,7 @@ def test_cli_lists_every_problem_then_a_summary_and_writes_nothing(tmp_path, bui
                                        "--build-dir", str(build_dir)])  # fmt: skip
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
-    assert lines[0].startswith("row 3, column case_id, value 'E1': duplicate case_id")
+    assert lines[0].startswith("row 3 (case E1), column case_id, value 'E1': duplicate case_id")
     assert len(lines) == len(EXPECTED_ERRORS) + 1
     assert lines[-1] == "sarcoma-kg: error: errors.csv: 18 problem(s) in 18 row(s); nothing was written"
     assert not output.exists()

@@ -1,6 +1,8 @@
 """Patient cases from a researcher's spreadsheet: read, check every row, resolve terms, build RDF, validate.
 
-A spreadsheet (CSV or TSV, as exported by a spreadsheet program) has one case per row. Every term in it
+A spreadsheet (CSV or TSV as a spreadsheet program exports it, in UTF-8 or UTF-16 with BOM, or a workbook read
+with python-calamine) has one case per row; every row is accounted for, one that cannot be read as the header's
+cells (extra cells, a missing delimiter, an unclosed quote) being a row error like a bad value. Every term in it
 (diagnosis, sites, therapies, grade, sex, recorded stage) is resolved through the ontology itself, by label, exact
 synonym, CURIE (``sarc:Thigh``) or verified cross-reference (``NCIT:C3750``), case-insensitively, so a researcher
 writes what they would write anyway and the graph gets the ontology's classes. Every problem in every row is
@@ -12,7 +14,10 @@ describes the spreadsheet by file name only (no paths or timestamps: the same sp
 
 Decisions, documented in the README:
 
-- Rows are numbered as a spreadsheet program numbers them: the header is row 1, the first case row 2.
+- Rows are numbered as a spreadsheet program numbers them: the header is row 1, the first case row 2; every
+  problem also names the row's ``case_id``.
+- With ``;`` as the delimiter, ``4,5`` in a number cell is 4.5 (the comma cannot be the delimiter there); with
+  any other delimiter it is refused, and so is a thousands separator (``1.234,5``) or a unit (``12 cm``).
 - A blank grade is recorded as ``sarc:UnknownGrade``: "blank" and "unknown" both mean the grade is not known, and
   PDQ stages unknown grade with low grade.
 - A blank ``nodal_spread`` or ``distant_metastasis`` is left out of the graph (unknown); the staging query then
@@ -22,13 +27,17 @@ Decisions, documented in the README:
 from __future__ import annotations
 
 import csv
+import dataclasses
 import difflib
+import functools
 import io
+import itertools
+import json
 import os
 import random
 import re
 import urllib.parse
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -38,16 +47,18 @@ from rdflib import Graph, Namespace, URIRef
 
 from .errors import InputError
 from .graph import new_graph, ox_store
-from .namespaces import CASE, DCTERMS, OWL, RDF, RDFS, SARC, XSD
+from .namespaces import CASE, DCTERMS, OWL, PREFIXES, RDF, RDFS, SARC, XSD
 from .progress import progress
 
 __all__ = [
     "CASE_COLUMNS",
     "REQUIRED_COLUMNS",
+    "VALIDATION_BATCH",
     "CaseImport",
     "CaseImportError",
     "CaseNodes",
     "CaseRecord",
+    "NoCasesError",
     "RowProblem",
     "Spreadsheet",
     "TermIndex",
@@ -55,9 +66,11 @@ __all__ = [
     "build_term_index",
     "case_nodes",
     "cases_graph",
+    "cases_ntriples",
     "generate_cases",
     "import_cases",
     "import_spreadsheet",
+    "ntriples_turtle",
     "parse_cases",
     "parse_spreadsheet",
     "read_spreadsheet",
@@ -98,30 +111,55 @@ _MAX_AGE = Decimal(120)
 class RowProblem:
     """One thing wrong with one cell (or, with ``row`` 1, with the header), written for the researcher.
 
-    >>> str(RowProblem(4, "size_cm", "-2", "must be a number greater than 0"))
-    "row 4, column size_cm, value '-2': must be a number greater than 0"
+    ``case_id`` is the researcher's own name for the row (blank when the row has none): a row number alone is hard
+    to find again once a sheet has been sorted or filtered.
+
+    >>> str(RowProblem(4, "size_cm", "-2", "must be a number greater than 0", "P-004"))
+    "row 4 (case P-004), column size_cm, value '-2': must be a number greater than 0"
     """
 
     row: int
     column: str
     value: str
     reason: str
+    case_id: str = ""
 
     def __str__(self) -> str:
         if self.row <= 1:
             return f"header, column {self.column}: {self.reason}"
-        return f"row {self.row}, column {self.column}, value {self.value!r}: {self.reason}"
+        case = f" (case {self.case_id})" if self.case_id else ""
+        return f"row {self.row}{case}, column {self.column}, value {self.value!r}: {self.reason}"
+
+
+def _name_cases(problems: Iterable[RowProblem], case_ids: Mapping[int, str]) -> list[RowProblem]:
+    """``problems`` with each row's ``case_id`` filled in (problems found later, e.g. by the shapes, lack it)."""
+    return [p if p.case_id or p.row <= 1 else dataclasses.replace(p, case_id=case_ids.get(p.row, "")) for p in problems]
 
 
 class CaseImportError(InputError):
     """A spreadsheet has problems; ``problems`` lists every one of them, sorted by row and column."""
 
-    def __init__(self, source: str, problems: Sequence[RowProblem]) -> None:
+    def __init__(
+        self,
+        source: str,
+        problems: Sequence[RowProblem],
+        *,
+        warnings: Sequence[RowProblem] = (),
+        ignored_columns: Sequence[str] = (),
+        message: str | None = None,
+    ) -> None:
         self.source = source
         self.problems = tuple(sorted(problems))
+        self.warnings = tuple(sorted(warnings))
+        self.ignored_columns = tuple(ignored_columns)
         rows = {p.row for p in self.problems if p.row > 1}
         where = f" in {len(rows)} row(s)" if rows else ""
-        super().__init__(f"{source}: {len(self.problems)} problem(s){where}; nothing was written")
+        super().__init__(message or f"{source}: {len(self.problems)} problem(s){where}; nothing was written")
+
+
+class NoCasesError(CaseImportError):
+    """Nothing is left to write (a header-only sheet, or every row bad with ``skip_invalid``): writing an empty graph
+    over a previous output would lose it silently, so it takes ``allow_empty``."""
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -279,11 +317,18 @@ def build_term_index(graph: Graph) -> TermIndex:
 
 @dataclass(frozen=True)
 class Spreadsheet:
-    """A spreadsheet's header (normalised column names) and its non-empty rows, numbered as a spreadsheet does."""
+    """A spreadsheet's header (normalised column names) and its non-empty rows, numbered as a spreadsheet does.
+
+    ``problems`` are the rows that could not be read as cells at all (a quote never closed, more or fewer cells than
+    the header): they are not in ``rows``, and each counts as a bad row. ``decimal_comma`` says that ``5,5`` in a
+    number cell means 5.5 (the delimiter is ``;``, as in a European export, so the comma is unambiguous).
+    """
 
     name: str
     columns: tuple[str, ...]
     rows: tuple[tuple[int, Mapping[str, str]], ...]
+    problems: tuple[RowProblem, ...] = ()
+    decimal_comma: bool = False
 
 
 def _normalise_column(name: str) -> str:
@@ -307,47 +352,194 @@ def _delimiter(name: str, first_line: str) -> str:
     return ","
 
 
+_BEYOND_HEADER = "(beyond the header)"
+
+
+class _SheetBuilder:
+    """Turns records (lists of cells) into numbered rows, checking each against the header's width.
+
+    Every record keeps its number, so a row that cannot be read is reported and counted, never dropped: a row with
+    more non-empty cells than the header (the extra cells would be lost), or fewer (a delimiter is missing, the
+    cells after it would be read into the wrong columns).
+    """
+
+    def __init__(self, name: str, header: Sequence[str]) -> None:
+        self.name = name
+        self.columns = tuple(_normalise_column(c) for c in header)
+        while self.columns and not self.columns[-1]:  # trailing empty header cells (an exported blank column)
+            self.columns = self.columns[:-1]
+        self.rows: list[tuple[int, Mapping[str, str]]] = []
+        self.problems: list[RowProblem] = []
+        self._case_at = self.columns.index("case_id") if "case_id" in self.columns else None
+
+    def case_id(self, cells: Sequence[str]) -> str:
+        at = self._case_at
+        return cells[at].strip() if at is not None and at < len(cells) else ""
+
+    def broken(self, number: int, cells: Sequence[str], column: str, value: str, reason: str) -> None:
+        self.problems.append(RowProblem(number, column, value, reason, self.case_id(cells)))
+
+    def add(self, number: int, cells: Sequence[str]) -> None:
+        if not any(cell.strip() for cell in cells):
+            return
+        width = len(self.columns)
+        extra = [cell for cell in cells[width:] if cell.strip()]
+        if extra:
+            self.broken(number, cells, _BEYOND_HEADER, extra[0],
+                        f"the row has {len(cells)} cells but the header only {width}: the extra cells would be lost; "
+                        "give their column a header or remove them")  # fmt: skip
+            return
+        if len(cells) < width:
+            self.broken(number, cells, self.columns[len(cells)], "",
+                        f"the row has {len(cells)} cells but the header {width}: a delimiter is missing, so cells "
+                        "would land in the wrong columns")  # fmt: skip
+            return
+        self.rows.append((number, dict(zip(self.columns, cells, strict=False))))
+
+    def sheet(self, *, decimal_comma: bool = False) -> Spreadsheet:
+        return Spreadsheet(self.name, self.columns, tuple(self.rows), tuple(self.problems), decimal_comma)
+
+
+class _Lines:
+    """An iterator over physical lines that remembers how far the CSV reader has got (it never reads ahead)."""
+
+    def __init__(self, lines: Sequence[str], start: int) -> None:
+        self.lines = lines
+        self.position = start
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        if self.position >= len(self.lines):
+            raise StopIteration
+        self.position += 1
+        return self.lines[self.position - 1]
+
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\n|\r)|[^\r\n]+\Z")
+
+
 def parse_spreadsheet(text: str, name: str) -> Spreadsheet:
-    """Parse spreadsheet text (a BOM and CRLF line endings are fine); rows with no content are skipped."""
+    """Parse spreadsheet text (a BOM and CRLF line endings are fine); rows with no content are skipped.
+
+    A record that runs over several lines and then does not fit the header (or puts a line break in a case column)
+    is an unclosed quote: that row is reported, and reading goes on at the next line, so the rows the quote would
+    have swallowed are read (and counted) as themselves.
+    """
     text = text.removeprefix("\ufeff")
-    first_line = text.split("\n", 1)[0]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(name, first_line), strict=False)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise CaseImportError(
-            name, [RowProblem(1, "case_id", "", "the file is empty: expected a header row")]
-        ) from None
-    except csv.Error as exc:
-        raise InputError(f"{name}: not a readable CSV/TSV file: {exc}") from exc
-    columns = tuple(_normalise_column(c) for c in header)
-    rows: list[tuple[int, Mapping[str, str]]] = []
-    try:
-        for number, cells in enumerate(reader, start=2):
-            if not any(cell.strip() for cell in cells):
-                continue
-            padded = list(cells) + [""] * (len(columns) - len(cells))
-            rows.append((number, dict(zip(columns, padded, strict=False))))
-    except csv.Error as exc:
-        raise InputError(f"{name}, row {reader.line_num}: not a readable CSV/TSV row: {exc}") from exc
-    return Spreadsheet(name=name, columns=columns, rows=tuple(rows))
+    lines = _LINE.findall(text)
+    if not lines:
+        raise CaseImportError(name, [RowProblem(1, "case_id", "", "the file is empty: expected a header row")])
+    delimiter = _delimiter(name, lines[0])
+    header = next(csv.reader([lines[0]], delimiter=delimiter, strict=False), [])
+    builder = _SheetBuilder(name, header)
+    columns = builder.columns
+    position, number = 1, 1
+    while position < len(lines):
+        feed = _Lines(lines, position)
+        restart = False
+        for cells in csv.reader(feed, delimiter=delimiter, strict=False):
+            first, position = position, feed.position
+            number += 1
+            if position - first > 1:
+                spans = [i for i, cell in enumerate(cells) if "\n" in cell or "\r" in cell]
+                in_case_column = any(i < len(columns) and columns[i] in CASE_COLUMNS for i in spans)
+                if spans and (in_case_column or len(cells) != len(columns)):
+                    at = spans[0]
+                    builder.broken(number, cells, columns[at] if at < len(columns) else _BEYOND_HEADER,
+                                   cells[at].split("\n", 1)[0].split("\r", 1)[0],
+                                   f"a quote opened in this cell is never closed (it would swallow the next "
+                                   f"{position - first - 1} line(s)); close or remove the quote")  # fmt: skip
+                    position = first + 1
+                    restart = True
+                    break
+            builder.add(number, cells)
+        if not restart:
+            break
+    return builder.sheet(decimal_comma=delimiter == ";")
 
 
-def read_spreadsheet(path: str | os.PathLike[str]) -> Spreadsheet:
-    """Read a CSV or TSV file exported by a spreadsheet program (UTF-8, with or without BOM)."""
+_WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
+_ZIP_MAGIC, _OLE_MAGIC = b"PK\x03\x04", b"\xd0\xcf\x11\xe0"
+
+
+def _workbook_cell(value: object) -> str:
+    """A workbook cell as the text a CSV export would hold: whole numbers without ``.0``, booleans as yes/no.
+
+    >>> [_workbook_cell(v) for v in (8.5, 22.0, 7, True, None, " thigh ")]
+    ['8.5', '22', '7', 'yes', '', ' thigh ']
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def _read_workbook(file: Path, sheet: str | None) -> Spreadsheet:
+    """The first sheet of a workbook (or the one named ``sheet``), read with python-calamine."""
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_path(str(file))
+        names = list(workbook.sheet_names)
+        if sheet is not None and sheet not in names:
+            listed = ", ".join(repr(n) for n in names)
+            raise InputError(f"{file}: no sheet named {sheet!r}; the workbook has {listed}")
+        if not names:
+            raise InputError(f"{file}: the workbook has no sheet")
+        cells = workbook.get_sheet_by_name(sheet if sheet is not None else names[0]).to_python(skip_empty_area=False)
+    except InputError:
+        raise
+    except (CalamineError, OSError, ValueError) as exc:
+        raise InputError(f"{file}: not a readable workbook: {exc}") from exc
+    if not cells:
+        raise CaseImportError(file.name, [RowProblem(1, "case_id", "", "the sheet is empty: expected a header row")])
+    builder = _SheetBuilder(file.name, [_workbook_cell(c) for c in cells[0]])
+    for number, row in enumerate(cells[1:], start=2):
+        builder.add(number, [_workbook_cell(c) for c in row])
+    return builder.sheet()
+
+
+def _decode(data: bytes, file: Path) -> str:
+    """Spreadsheet text: UTF-8 (with or without BOM) or UTF-16 with BOM (Excel's "Unicode Text")."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{file}: damaged UTF-16 text (byte {exc.start})") from exc
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        utf16 = b"\x00" in data[:200]
+        kind = "UTF-16 text without a byte-order mark" if utf16 else "not UTF-8 text (perhaps Windows-1252 or Latin-1)"
+        raise InputError(
+            f"{file}: {kind} at byte {exc.start}; save the spreadsheet as 'CSV UTF-8', 'Unicode Text' or .xlsx"
+        ) from exc
+
+
+def read_spreadsheet(path: str | os.PathLike[str], *, sheet: str | None = None) -> Spreadsheet:
+    """Read a spreadsheet: CSV/TSV (UTF-8 with or without BOM, or UTF-16 with BOM) or a workbook (.xlsx, .xls,
+    .ods: the first sheet, or the one named ``sheet``)."""
     file = Path(path)
     if not file.is_file():
         raise InputError(f"{file}: no such file")
     try:
-        with file.open(encoding="utf-8-sig", newline="") as handle:
-            text = handle.read()
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"{file}: not UTF-8 text (byte {exc.start}); save the spreadsheet as 'CSV UTF-8' and try again"
-        ) from exc
+        with file.open("rb") as handle:
+            magic = handle.read(4)
+        if magic in (_ZIP_MAGIC, _OLE_MAGIC) or file.suffix.lower() in _WORKBOOK_SUFFIXES:
+            return _read_workbook(file, sheet)
+        data = file.read_bytes()
     except OSError as exc:
         raise InputError(f"{file}: cannot read: {exc.strerror or exc}") from exc
-    return parse_spreadsheet(text, file.name)
+    if sheet is not None:
+        raise InputError(f"--sheet {sheet}: {file.name} is not a workbook (the option is for .xlsx, .xls, .ods)")
+    return parse_spreadsheet(_decode(data, file), file.name)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -384,17 +576,19 @@ def _unknown_term(vocabulary: Vocabulary, text: str, what: str) -> str:
 class _RowChecker:
     """Checks the cells of one row, collecting a problem per bad cell instead of stopping at the first."""
 
-    def __init__(self, number: int, cells: Mapping[str, str], index: TermIndex) -> None:
+    def __init__(self, number: int, cells: Mapping[str, str], index: TermIndex, *, decimal_comma: bool = False) -> None:
         self.number = number
         self.cells = cells
         self.index = index
+        self.decimal_comma = decimal_comma
+        self.case_id = (cells.get("case_id") or "").strip()
         self.problems: list[RowProblem] = []
 
     def text(self, column: str) -> str:
         return (self.cells.get(column) or "").strip()
 
     def problem(self, column: str, value: str, reason: str) -> None:
-        self.problems.append(RowProblem(self.number, column, value, reason))
+        self.problems.append(RowProblem(self.number, column, value, reason, self.case_id))
 
     def term(self, column: str, vocabulary: Vocabulary, what: str, *, required: bool) -> URIRef | None:
         value = self.text(column)
@@ -415,7 +609,7 @@ class _RowChecker:
                 continue
             iri = vocabulary.resolve(part)
             if iri is None:
-                self.problems.append(RowProblem(self.number, column, part, _unknown_term(vocabulary, part, what)))
+                self.problem(column, part, _unknown_term(vocabulary, part, what))
             elif iri not in found:
                 found.append(iri)
         return tuple(found)
@@ -427,11 +621,13 @@ class _RowChecker:
                 self.problem(column, value, "a number is required")
             return None
         bound = "greater than 0" if minimum_exclusive else "0 or more"
+        written = value
+        if self.decimal_comma and _DECIMAL_COMMA.fullmatch(value):
+            written = value.replace(",", ".")
         try:
-            number = Decimal(value)
+            number = Decimal(written)
         except InvalidOperation:
-            hint = " (use a decimal point, not a comma)" if re.fullmatch(r"\d+,\d+", value) else ""
-            self.problem(column, value, f"must be a number {bound}{hint}")
+            self.problem(column, value, f"must be a number {bound}{_number_hint(column, value)}")
             return None
         if not number.is_finite() or number < 0 or (minimum_exclusive and number == 0):
             self.problem(column, value, f"must be a number {bound}")
@@ -452,10 +648,34 @@ class _RowChecker:
             return None
 
 
+_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
+_WITH_UNIT = re.compile(r"([+-]?\d+(?:[.,]\d+)?)\s*([^\d\s.,]+\.?)")
+_UNIT_OF = {"size_cm": "cm", "age": "years"}
+
+
+def _number_hint(column: str, value: str) -> str:
+    """Why a number cell was refused, when the cell says enough to tell: a unit written in, or a decimal comma.
+
+    >>> _number_hint("size_cm", "12 cm")
+    " (drop the unit: write '12'; the column is in cm)"
+    >>> _number_hint("size_cm", "4,5")
+    ' (use a decimal point, not a comma)'
+    """
+    with_unit = _WITH_UNIT.fullmatch(value)
+    if with_unit:
+        unit = _UNIT_OF.get(column)
+        where = f"; the column is in {unit}" if unit else ""
+        return f" (drop the unit: write {with_unit.group(1)!r}{where})"
+    if _DECIMAL_COMMA.fullmatch(value):
+        return " (use a decimal point, not a comma)"
+    return ""
+
+
 def parse_cases(sheet: Spreadsheet, index: TermIndex) -> tuple[list[CaseRecord], list[RowProblem]]:
     """Check every row of ``sheet``: the good rows as records, and every problem found in the bad ones.
 
-    A missing required column is one problem naming it (rows are then not checked: every one would fail).
+    A missing required column is one problem naming it (rows are then not checked: every one would fail). Rows
+    that could not be read as cells (``sheet.problems``) are bad rows like any other.
     """
     missing = [c for c in REQUIRED_COLUMNS if c not in sheet.columns]
     problems: list[RowProblem] = []
@@ -469,11 +689,12 @@ def parse_cases(sheet: Spreadsheet, index: TermIndex) -> tuple[list[CaseRecord],
     if problems:
         return [], problems
 
+    problems.extend(sheet.problems)
     records: list[CaseRecord] = []
     first_row_of: dict[str, int] = {}
     for number, cells in progress(sheet.rows, desc=f"checking {sheet.name}", unit="row"):
-        check = _RowChecker(number, cells, index)
-        case_id = check.text("case_id")
+        check = _RowChecker(number, cells, index, decimal_comma=sheet.decimal_comma)
+        case_id = check.case_id
         if not case_id:
             check.problem("case_id", case_id, "a case_id is required")
         elif case_id in first_row_of:
@@ -487,7 +708,7 @@ def parse_cases(sheet: Spreadsheet, index: TermIndex) -> tuple[list[CaseRecord],
         grade = SARC.UnknownGrade if not grade_text else check.term("grade", index.grades, "grade", required=False)
         if grade_text and grade is None:
             check.problems[-1] = RowProblem(
-                number, "grade", grade_text, "must be low, mid, intermediate, high, unknown or blank"
+                number, "grade", grade_text, "must be low, mid, intermediate, high, unknown or blank", case_id
             )
         nodes = check.boolean("nodal_spread")
         metastasis = check.boolean("distant_metastasis")
@@ -509,6 +730,7 @@ def parse_cases(sheet: Spreadsheet, index: TermIndex) -> tuple[list[CaseRecord],
                 "recorded_stage",
                 check.text("recorded_stage"),
                 f"unknown stage; expected one of {known}, or blank",
+                case_id,
             )
         if check.problems:
             problems.extend(check.problems)
@@ -571,97 +793,124 @@ def _decimal_lexical(value: Decimal) -> str:
     return text
 
 
-def _triples(records: Iterable[CaseRecord], index: TermIndex, source: str, base: str) -> Iterable[ox.Quad]:
-    """The quads of every case, built directly as Oxigraph terms (no per-triple rdflib conversion)."""
-    N, L = ox.NamedNode, ox.Literal  # noqa: N806 - short local aliases keep the triple table readable
-    graph = ox.DefaultGraph()
-    a, named, label = N(str(RDF.type)), N(str(OWL.NamedIndividual)), N(str(RDFS.label))
-    cites = N(str(DCTERMS.source))
-    p = {name: N(str(SARC[name])) for name in (
+def _nt_literal(text: str) -> str:
+    r"""An N-Triples string literal: JSON's escapes (``\"``, ``\\``, ``\n``, ``\uXXXX``) are all N-Triples escapes.
+
+    >>> _nt_literal('case "A"\n')
+    '"case \\"A\\"\\n"'
+    """
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _ntriples(records: Iterable[CaseRecord], index: TermIndex, source: str, base: str) -> Iterator[str]:
+    """The N-Triples lines of every case, in row order, one template per case.
+
+    Text, not term objects: a cohort is 30 triples a case, and Oxigraph parses N-Triples far faster than Python
+    can build 1.5 million ``Quad`` objects one at a time (issue 15). Every IRI is either the ontology's own (from
+    the term index) or percent-encoded (``case_nodes``), so none needs escaping; literals go through
+    ``_nt_literal``. The fixed order makes the output deterministic without sorting.
+    """
+    iri: dict[str, str] = {}
+
+    def t(term: str) -> str:
+        found = iri.get(term)
+        if found is None:
+            found = iri[term] = f"<{term}>"
+        return found
+
+    a, named, label, cites = t(str(RDF.type)), t(str(OWL.NamedIndividual)), t(str(RDFS.label)), t(str(DCTERMS.source))
+    p = {name: t(str(SARC[name])) for name in (
         "caseId", "ageYears", "hasSex", "hasDiagnosis", "receivedTherapy", "recordedStage", "hasPrimarySite",
         "tumourSizeCm", "hasGrade", "hasNodalSpread", "hasDistantMetastasis", "hasMetastasisSite",
     )}  # fmt: skip
-    decimal, boolean = N(str(XSD.decimal)), N(str(XSD.boolean))
-    source_iri = N(source)
-    terms: dict[URIRef, ox.NamedNode] = {}
+    decimal, boolean = f"^^<{XSD.decimal}>", f"^^<{XSD.boolean}>"
+    flag = {True: f'"true"{boolean}', False: f'"false"{boolean}'}
+    cited = f"{cites} <{source}> .\n"
+    labels: dict[URIRef, str] = {}
 
-    def term(iri: URIRef) -> ox.NamedNode:
-        node = terms.get(iri)
-        if node is None:
-            node = terms[iri] = N(str(iri))
-        return node
+    def name_of(term: URIRef) -> str:
+        found = labels.get(term)
+        if found is None:
+            found = labels[term] = index.label(term)
+        return found
 
-    def individual(node: ox.NamedNode, cls: URIRef, text: str):
-        yield ox.Quad(node, a, named, graph)
-        yield ox.Quad(node, a, term(cls), graph)
-        yield ox.Quad(node, label, L(text, language="en"), graph)
-        yield ox.Quad(node, cites, source_iri, graph)
+    def individual(node: str, cls: URIRef, text: str) -> str:
+        return (f"{node} {a} {named} .\n{node} {a} {t(cls)} .\n{node} {label} {_nt_literal(text)}@en .\n"
+                f"{node} {cited}")  # fmt: skip
 
     for r in records:
         nodes = case_nodes(r.case_id, base)
-        case, tumour, site = N(nodes.case), N(nodes.tumour), N(nodes.primary_site)
-        diagnosis, site_label = index.label(r.diagnosis), index.label(r.primary_site)
-        yield from individual(case, SARC.PatientCase, f"case {r.case_id}: {diagnosis} of the {site_label}")
-        yield ox.Quad(case, p["caseId"], L(r.case_id), graph)
-        yield ox.Quad(case, p["hasDiagnosis"], tumour, graph)
+        case, tumour, site = f"<{nodes.case}>", f"<{nodes.tumour}>", f"<{nodes.primary_site}>"
+        diagnosis, site_label = name_of(r.diagnosis), name_of(r.primary_site)
+        metastases = [f"<{nodes.metastasis(n)}>" for n in range(1, len(r.metastasis_sites) + 1)]
+        therapies = [f"<{nodes.therapy(n)}>" for n in range(1, len(r.therapies) + 1)]
+        # Each subject's triples together, so the Turtle groups them in one block per node.
+        lines = [
+            individual(case, SARC.PatientCase, f"case {r.case_id}: {diagnosis} of the {site_label}"),
+            f"{case} {p['caseId']} {_nt_literal(r.case_id)} .\n{case} {p['hasDiagnosis']} {tumour} .\n",
+        ]
         if r.age is not None:
-            yield ox.Quad(case, p["ageYears"], L(_decimal_lexical(r.age), datatype=decimal), graph)
+            lines.append(f'{case} {p["ageYears"]} "{_decimal_lexical(r.age)}"{decimal} .\n')
         if r.sex is not None:
-            yield ox.Quad(case, p["hasSex"], term(r.sex), graph)
+            lines.append(f"{case} {p['hasSex']} {t(r.sex)} .\n")
         if r.recorded_stage is not None:
-            yield ox.Quad(case, p["recordedStage"], term(r.recorded_stage), graph)
-        yield from individual(tumour, r.diagnosis, f"{diagnosis} of case {r.case_id}")
-        yield ox.Quad(tumour, p["hasPrimarySite"], site, graph)
-        yield ox.Quad(tumour, p["tumourSizeCm"], L(_decimal_lexical(r.size_cm), datatype=decimal), graph)
-        yield ox.Quad(tumour, p["hasGrade"], term(r.grade), graph)
+            lines.append(f"{case} {p['recordedStage']} {t(r.recorded_stage)} .\n")
+        lines.extend(f"{case} {p['receivedTherapy']} {node} .\n" for node in therapies)
+        lines.append(individual(tumour, r.diagnosis, f"{diagnosis} of case {r.case_id}"))
+        lines.append(f'{tumour} {p["hasPrimarySite"]} {site} .\n'
+                     f'{tumour} {p["tumourSizeCm"]} "{_decimal_lexical(r.size_cm)}"{decimal} .\n'
+                     f"{tumour} {p['hasGrade']} {t(r.grade)} .\n")  # fmt: skip
         if r.nodal_spread is not None:
-            yield ox.Quad(
-                tumour, p["hasNodalSpread"], L("true" if r.nodal_spread else "false", datatype=boolean), graph
-            )
+            lines.append(f"{tumour} {p['hasNodalSpread']} {flag[r.nodal_spread]} .\n")
         if r.distant_metastasis is not None:
-            yield ox.Quad(
-                tumour,
-                p["hasDistantMetastasis"],
-                L("true" if r.distant_metastasis else "false", datatype=boolean),
-                graph,
-            )
-        yield from individual(site, r.primary_site, f"primary site of case {r.case_id}: {site_label}")
-        for n, metastasis_site in enumerate(r.metastasis_sites, start=1):
-            node = N(nodes.metastasis(n))
-            yield ox.Quad(tumour, p["hasMetastasisSite"], node, graph)
-            yield from individual(
-                node, metastasis_site, f"metastasis {n} of case {r.case_id}: {index.label(metastasis_site)}"
-            )
-        for n, therapy in enumerate(r.therapies, start=1):
-            node = N(nodes.therapy(n))
-            yield ox.Quad(case, p["receivedTherapy"], node, graph)
-            yield from individual(node, therapy, f"therapy {n} of case {r.case_id}: {index.label(therapy)}")
+            lines.append(f"{tumour} {p['hasDistantMetastasis']} {flag[r.distant_metastasis]} .\n")
+        lines.extend(f"{tumour} {p['hasMetastasisSite']} {node} .\n" for node in metastases)
+        lines.append(individual(site, r.primary_site, f"primary site of case {r.case_id}: {site_label}"))
+        for n, (node, metastasis_site) in enumerate(zip(metastases, r.metastasis_sites, strict=True), start=1):
+            lines.append(individual(node, metastasis_site,
+                                    f"metastasis {n} of case {r.case_id}: {name_of(metastasis_site)}"))  # fmt: skip
+        for n, (node, therapy) in enumerate(zip(therapies, r.therapies, strict=True), start=1):
+            lines.append(individual(node, therapy, f"therapy {n} of case {r.case_id}: {name_of(therapy)}"))
+        yield "".join(lines)
 
 
-def _source_quads(name: str, source: str, count: int) -> list[ox.Quad]:
-    N, L, g = ox.NamedNode, ox.Literal, ox.DefaultGraph()  # noqa: N806
-    node = N(source)
-    return [
-        ox.Quad(node, N(str(RDF.type)), N(str(OWL.NamedIndividual)), g),
-        ox.Quad(node, N(str(RDF.type)), N(str(SARC.SourceDocument)), g),
-        ox.Quad(node, N(str(RDFS.label)), L(f"spreadsheet {name}", language="en"), g),
-        ox.Quad(node, N(str(DCTERMS.title)), L(name), g),
-        ox.Quad(node, N(str(RDFS.comment)),
-                L(f"Researcher's spreadsheet of {count} patient case(s), imported with 'sarcoma-kg cases import'.",
-                  language="en"), g),
-    ]  # fmt: skip
+def _source_ntriples(name: str, source: str, count: int) -> str:
+    node = f"<{source}>"
+    comment = f"Researcher's spreadsheet of {count} patient case(s), imported with 'sarcoma-kg cases import'."
+    return (
+        f"{node} <{RDF.type}> <{OWL.NamedIndividual}> .\n"
+        f"{node} <{RDF.type}> <{SARC.SourceDocument}> .\n"
+        f"{node} <{RDFS.label}> {_nt_literal(f'spreadsheet {name}')}@en .\n"
+        f"{node} <{DCTERMS.title}> {_nt_literal(name)} .\n"
+        f"{node} <{RDFS.comment}> {_nt_literal(comment)}@en .\n"
+    )
+
+
+def cases_ntriples(records: Sequence[CaseRecord], index: TermIndex, *, source_name: str, base: str = str(CASE)) -> str:
+    """The RDF of ``records`` (and of the spreadsheet's source node) as N-Triples text, deterministic."""
+    source = source_node(source_name, base)
+    return _source_ntriples(source_name, source, len(records)) + "".join(_ntriples(records, index, source, base))
+
+
+def _graph_of(ntriples: str, base: str) -> Graph:
+    graph = new_graph()
+    store = ox_store(graph)
+    assert store is not None  # new_graph() is Oxigraph-backed by default
+    store.load(ntriples, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.DefaultGraph())
+    graph.bind("case", Namespace(base), override=True, replace=True)
+    return graph
 
 
 def cases_graph(records: Sequence[CaseRecord], index: TermIndex, *, source_name: str, base: str = str(CASE)) -> Graph:
     """The RDF of ``records`` on a fresh Oxigraph-backed graph (bulk-loaded), citing the spreadsheet."""
-    graph = new_graph()
-    store = ox_store(graph)
-    assert store is not None  # new_graph() is Oxigraph-backed by default
-    source = source_node(source_name, base)
-    store.extend(_source_quads(source_name, source, len(records)))
-    store.extend(_triples(records, index, source, base))
-    graph.bind("case", Namespace(base), override=True, replace=True)
-    return graph
+    return _graph_of(cases_ntriples(records, index, source_name=source_name, base=base), base)
+
+
+def ntriples_turtle(ntriples: str) -> bytes:
+    """N-Triples text as Turtle with the project's prefixes, triples in the order given (no sort: the text is
+    already in a fixed order, and sorting 1.5 million triples costs more than the whole import otherwise)."""
+    return ox.serialize(ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES), format=ox.RdfFormat.TURTLE,
+                        prefixes=PREFIXES)  # fmt: skip
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -671,13 +920,44 @@ def cases_graph(records: Sequence[CaseRecord], index: TermIndex, *, source_name:
 
 @dataclass(frozen=True)
 class CaseImport:
-    """The outcome of an import: the graph of the good cases, and every problem of the rows left out."""
+    """The outcome of an import: the good cases (as RDF: ``graph``, ``ntriples``, ``turtle()``), and every problem
+    of the rows left out."""
 
     source: str
-    graph: Graph = field(repr=False)
     cases: tuple[CaseRecord, ...]
     problems: tuple[RowProblem, ...]
     ignored_columns: tuple[str, ...]
+    warnings: tuple[RowProblem, ...] = ()
+    """Shape results below violation (a 250 cm tumour): imported, but the researcher should look at them."""
+    index: TermIndex | None = field(default=None, repr=False)
+    base: str = str(CASE)
+
+    def _texts(self) -> Iterator[str]:
+        """The N-Triples text in batches, made when needed: a 50k cohort's text is 220 MB, never held whole by
+        ``turtle``."""
+        if self.index is None:
+            raise ValueError("CaseImport without its term index cannot produce RDF")
+        source = source_node(self.source, self.base)
+        yield _source_ntriples(self.source, source, len(self.cases))
+        for start in range(0, len(self.cases), VALIDATION_BATCH):
+            yield "".join(_ntriples(self.cases[start : start + VALIDATION_BATCH], self.index, source, self.base))
+
+    @property
+    def ntriples(self) -> str:
+        """The cases as N-Triples text, in row order (what ``turtle`` writes and ``graph`` holds)."""
+        return "".join(self._texts())
+
+    @functools.cached_property
+    def graph(self) -> Graph:
+        """The cases on an Oxigraph-backed graph, built on first use: writing a file does not need it, and
+        loading a cohort into a store costs as much as building its text (issue 15)."""
+        return _graph_of(self.ntriples, self.base)
+
+    def turtle(self) -> bytes:
+        """The imported cases as Turtle, byte-identical for the same spreadsheet and ontology (streamed batch by
+        batch through Oxigraph's serialiser, in row order)."""
+        triples = itertools.chain.from_iterable(ox.parse(text, format=ox.RdfFormat.N_TRIPLES) for text in self._texts())
+        return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
 
     @property
     def skipped_rows(self) -> tuple[int, ...]:
@@ -691,6 +971,32 @@ def _check_base(base: str) -> str:
     return base
 
 
+VALIDATION_BATCH = 10_000
+"""Cases validated together: the shapes run on one store of this many cases (with the knowledge base) at a time.
+
+Every shape of the project constrains one case's own nodes (a case, its tumour, sites and therapies) against the
+ontology, never two cases together (duplicate ``case_id`` is checked on the sheet itself), so batches give the
+same results as one store, with memory bounded by the batch instead of the cohort (issue 15: 50k rows under
+600 MB). A shape relating two cases would need this to change.
+"""
+
+
+def _validate_in_batches(
+    records: Sequence[CaseRecord], kb: Graph, index: TermIndex, source_name: str, base: str
+) -> tuple[list[RowProblem], list[RowProblem]]:
+    from .staging import shape_findings
+
+    violations: set[RowProblem] = set()
+    warnings: set[RowProblem] = set()
+    for start in range(0, len(records), VALIDATION_BATCH):
+        batch = records[start : start + VALIDATION_BATCH]
+        text = cases_ntriples(batch, index, source_name=source_name, base=base)
+        found, warned = shape_findings(None, batch, kb, base=base, index=index, ntriples=text)
+        violations.update(found)
+        warnings.update(warned)
+    return sorted(violations), sorted(warnings)
+
+
 def import_spreadsheet(
     sheet: Spreadsheet,
     kb: Graph,
@@ -699,34 +1005,47 @@ def import_spreadsheet(
     base: str = str(CASE),
     skip_invalid: bool = False,
     validate: bool = True,
+    allow_empty: bool = False,
 ) -> CaseImport:
     """Check, convert and (by default) validate a parsed spreadsheet against the reasoned knowledge base ``kb``.
 
     Raises ``CaseImportError`` listing every problem, unless ``skip_invalid``: then the good rows are kept and the
     problems of the others are returned. Validation runs the project's shapes over the cases together with the
     knowledge base (the staging shape needs the anatomy and the staging rules); a case that breaks a shape is a
-    problem of its row.
+    problem of its row, a shape warning is returned in ``warnings``. When no case is left to write, raises
+    ``NoCasesError`` unless ``allow_empty``. Every problem names its row's ``case_id``.
     """
     base = _check_base(base)
     index = index if index is not None else build_term_index(kb)
+    ignored = tuple(c for c in sheet.columns if c not in CASE_COLUMNS)
+    case_ids = {number: (cells.get("case_id") or "").strip() for number, cells in sheet.rows}
     records, problems = parse_cases(sheet, index)
     if any(p.row <= 1 for p in problems):  # a header problem leaves no row to check further
-        raise CaseImportError(sheet.name, problems)
-    graph = cases_graph(records, index, source_name=sheet.name, base=base)
+        raise CaseImportError(sheet.name, problems, ignored_columns=ignored)
+    warnings: list[RowProblem] = []
     if validate and records:
-        from .staging import shape_problems
-
-        shape_found = shape_problems(graph, records, kb, base=base, index=index)
+        shape_found, warnings = _validate_in_batches(records, kb, index, sheet.name, base)
         if shape_found:
             problems = [*problems, *shape_found]
             bad = {p.row for p in shape_found}
             records = [r for r in records if r.row not in bad]
-            if skip_invalid:
-                graph = cases_graph(records, index, source_name=sheet.name, base=base)
+            warnings = [w for w in warnings if w.row not in bad]
+    problems = _name_cases(problems, case_ids)
+    warnings = _name_cases(warnings, case_ids)
     if problems and not skip_invalid:
-        raise CaseImportError(sheet.name, problems)
-    ignored = tuple(c for c in sheet.columns if c not in CASE_COLUMNS)
-    return CaseImport(sheet.name, graph, tuple(records), tuple(sorted(problems)), ignored)
+        raise CaseImportError(sheet.name, problems, warnings=warnings, ignored_columns=ignored)
+    if not records and not allow_empty:
+        rows = len({p.row for p in problems if p.row > 1})
+        why = f"every row is bad ({rows} row(s) skipped)" if rows else "the sheet has a header but no case row"
+        raise NoCasesError(
+            sheet.name,
+            problems,
+            warnings=warnings,
+            ignored_columns=ignored,
+            message=f"{sheet.name}: the result is empty: {why}; nothing was written (pass --allow-empty to write it)",
+        )
+    return CaseImport(sheet.name, tuple(records), tuple(sorted(problems)), ignored, tuple(sorted(warnings)),
+                      index, base)  # fmt: skip
 
 
 def import_cases(
@@ -737,10 +1056,12 @@ def import_cases(
     base: str = str(CASE),
     skip_invalid: bool = False,
     validate: bool = True,
+    allow_empty: bool = False,
+    sheet: str | None = None,
 ) -> CaseImport:
-    """Read a CSV/TSV spreadsheet and import it (see ``import_spreadsheet``)."""
-    return import_spreadsheet(read_spreadsheet(path), kb, index=index, base=base, skip_invalid=skip_invalid,
-                              validate=validate)  # fmt: skip
+    """Read a spreadsheet (CSV/TSV or workbook, see ``read_spreadsheet``) and import it (see ``import_spreadsheet``)."""
+    return import_spreadsheet(read_spreadsheet(path, sheet=sheet), kb, index=index, base=base,
+                              skip_invalid=skip_invalid, validate=validate, allow_empty=allow_empty)  # fmt: skip
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ __all__ = [
     "STAGE_COLUMNS",
     "fill_recorded_stages",
     "merged_graph",
+    "shape_findings",
     "shape_problems",
     "stage_cases",
     "stage_graph",
@@ -109,7 +110,7 @@ def stage_cases(kb: Graph, cases: Graph, records: Sequence[CaseRecord], *, base:
 # ---------------------------------------------------------------------------------------------------- shapes
 
 
-def _validation_store(kb: Graph, cases: Graph) -> ox.Store:
+def _validation_store(kb: Graph, cases: Graph | None, ntriples: str | None = None) -> ox.Store:
     """The reasoned knowledge base as reference, and the cases as the data being validated.
 
     The reasoned graph, not the asserted files: a researcher's diagnosis may be a class that only HermiT places
@@ -119,8 +120,12 @@ def _validation_store(kb: Graph, cases: Graph) -> ox.Store:
     from .validate import DATA_GRAPH, REFERENCE_GRAPH
 
     store = ox.Store()
-    for graph, name in ((kb, REFERENCE_GRAPH), (cases, DATA_GRAPH)):
-        _copy_into(store, graph, ox.NamedNode(str(name)))
+    _copy_into(store, kb, ox.NamedNode(str(REFERENCE_GRAPH)))
+    if ntriples is None:
+        assert cases is not None, "the cases as a graph or as N-Triples text"
+        _copy_into(store, cases, ox.NamedNode(str(DATA_GRAPH)))
+    else:  # the importer's own text of ``cases``: parsed once more instead of dumped and parsed
+        store.load(ntriples, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(str(DATA_GRAPH)))
     return store
 
 
@@ -152,23 +157,38 @@ def shape_problems(
     Only violations stop an import; a result on a node that is not one of the cases (the spreadsheet's source
     node) is reported on row 1.
     """
+    return shape_findings(cases, records, kb, base=base, index=index)[0]
+
+
+def shape_findings(
+    cases: Graph | None,
+    records: Sequence[CaseRecord],
+    kb: Graph,
+    *,
+    base: str = str(CASE),
+    index: TermIndex | None = None,
+    ntriples: str | None = None,
+) -> tuple[list[RowProblem], list[RowProblem]]:
+    """Like ``shape_problems``, with the results below violation (warnings, infos) as a second list: an import
+    keeps those cases but must show the warnings (a 250 cm tumour is imported, and said to be implausible).
+    ``ntriples`` is ``cases`` as N-Triples text, when the caller has it (the importer does)."""
     from .validate import Severity, load_shapes, validate_store
 
-    report = validate_store(_validation_store(kb, cases), load_shapes(), user_data=True)
+    report = validate_store(_validation_store(kb, cases, ntriples), load_shapes(), user_data=True)
     rows = {case_nodes(r.case_id, base).case: r.row for r in records}
     by_row = {r.row: r for r in records}
     problems: list[RowProblem] = []
+    warnings: list[RowProblem] = []
     for result in report.results:
-        if result.severity is not Severity.VIOLATION:
-            continue
+        found = problems if result.severity is Severity.VIOLATION else warnings
         column = _COLUMN_OF.get(result.path, "case_id") if isinstance(result.path, URIRef) else "case_id"
         row = _row_of(str(result.focus_node), base, rows)
         if row is None:
-            problems.append(RowProblem(1, column, "", f"{result.focus_node}: {result.message}"))
+            found.append(RowProblem(1, column, "", f"{result.focus_node}: {result.message}"))
             continue
         value = _cell(by_row[row], column, result.value, index)
-        problems.append(RowProblem(row, column, value, result.message))
-    return sorted(set(problems))
+        found.append(RowProblem(row, column, value, result.message, by_row[row].case_id))
+    return sorted(set(problems)), sorted(set(warnings))
 
 
 # ---------------------------------------------------------------------------------------------------- cohorts
@@ -182,7 +202,7 @@ def fill_recorded_stages(
     Researchers record a stage for some cases only; filling it from the query (never from a Python rule) keeps
     generated cohorts free of contradictions, so the staging shape has real recorded stages to check.
     """
-    imported = import_spreadsheet(sheet, kb, index=index, validate=False)
+    imported = import_spreadsheet(sheet, kb, index=index, validate=False, allow_empty=True)  # nothing is written here
     result = stage_cases(kb, imported.graph, imported.cases)
     stage_of = {str(row[0]): str(row[3]) for row in result.rows}
     rng = random.Random(f"recorded-stage:{seed}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -14,6 +15,8 @@ from ..cases import (
     CASE,
     CaseImport,
     CaseImportError,
+    NoCasesError,
+    RowProblem,
     build_term_index,
     generate_cases,
     import_cases,
@@ -22,7 +25,6 @@ from ..cases import (
 )
 from ..cases import spreadsheet_csv as to_csv
 from ..errors import InputError
-from ..export import ExportFormat, serialize
 from ..fileio import write_atomic
 from ..queries import table_rows
 from ..staging import fill_recorded_stages, stage_cases
@@ -41,21 +43,34 @@ def _import(
     skip_invalid: bool,
     ontology: Path | None = None,
     data: tuple[Path, ...] = (),
+    *,
+    allow_empty: bool,
+    sheet: str | None = None,
 ):
     kb = load_built_graph(build_dir, ontology=ontology, data=list(data) or None)
     try:
-        return kb, import_cases(spreadsheet, kb, base=base, skip_invalid=skip_invalid)
+        return kb, import_cases(spreadsheet, kb, base=base, skip_invalid=skip_invalid, allow_empty=allow_empty,
+                                sheet=sheet)  # fmt: skip
     except CaseImportError as exc:
+        prefix = "skipped: " if isinstance(exc, NoCasesError) else ""
         for problem in exc.problems:
-            click.echo(str(problem), err=True)
+            click.echo(f"{prefix}{problem}", err=True)
+        _warn(exc.warnings, exc.ignored_columns)
         raise
+
+
+def _warn(warnings: Sequence[RowProblem], ignored_columns: Sequence[str]) -> None:
+    """Warnings are shown whether or not the import succeeds: an ignored column may be a misspelt case column."""
+    for column in ignored_columns:
+        click.echo(f"warning: column {column!r} is not a case column and was ignored", err=True)
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
 
 
 def _report_skipped(result: CaseImport) -> None:
     for problem in result.problems:
         click.echo(f"skipped: {problem}", err=True)
-    for column in result.ignored_columns:
-        click.echo(f"note: column {column!r} is not a case column and was ignored", err=True)
+    _warn(result.warnings, result.ignored_columns)
 
 
 @click.group("cases")
@@ -76,6 +91,7 @@ def cases_group() -> None:
 @click.option(
     "--skip-invalid", is_flag=True, help="Write the good rows and list the bad ones (default: write nothing)."
 )
+@click.option("--sheet", "sheet", metavar="NAME", help="The sheet of a workbook to read (default: the first).")
 @_BASE
 @allow_empty_option
 @source_options
@@ -85,25 +101,29 @@ def import_command(
     skip_invalid: bool,
     base: str,
     allow_empty: bool,
+    sheet: str | None,
     ontology: Path | None,
     data: tuple[Path, ...],
     build_dir: Path,
 ) -> None:
-    """Check a CSV/TSV spreadsheet of cases, resolve its terms, validate and write it as RDF.
+    """Check a spreadsheet of cases (CSV, TSV or .xlsx), resolve its terms, validate and write it as RDF.
 
-    Every bad row is listed (row, column, value, reason); nothing is written unless every row is good.
+    Every bad row is listed (row, case_id, column, value, reason); nothing is written unless every row is good.
+    Shape warnings and ignored columns are listed too.
 
     Example: sarcoma-kg cases import examples/cases.csv -o cases.ttl
     """
-    _kb, result = _import(spreadsheet, build_dir, base, skip_invalid, ontology, data)
+    _kb, result = _import(spreadsheet, build_dir, base, skip_invalid, ontology, data, allow_empty=allow_empty,
+                          sheet=sheet)  # fmt: skip
     _report_skipped(result)
-    turtle = serialize(result.graph, ExportFormat.TURTLE)
+    turtle = result.turtle()
     target = output or spreadsheet.with_suffix(".ttl")
     if str(target) == "-":
         sys.stdout.buffer.write(turtle)
     else:
         write_atomic(target, turtle, inputs=[spreadsheet], items=len(result.cases), allow_empty=allow_empty)
-    click.echo(f"imported {len(result.cases)} case(s) from {spreadsheet.name}, validated against the shapes"
+    warned = f" ({len(result.warnings)} warning(s))" if result.warnings else ""
+    click.echo(f"imported {len(result.cases)} case(s) from {spreadsheet.name}, validated against the shapes{warned}"
                + (f", {len(result.skipped_rows)} row(s) skipped" if result.skipped_rows else "")
                + ("" if str(target) == "-" else f": wrote {target}"), err=True)  # fmt: skip
 
@@ -129,7 +149,7 @@ def stage_command(
 
     Example: sarcoma-kg cases stage examples/cases.csv
     """
-    kb, result = _import(spreadsheet, build_dir, base, skip_invalid, ontology, data)
+    kb, result = _import(spreadsheet, build_dir, base, skip_invalid, ontology, data, allow_empty=True)
     _report_skipped(result)
     staged = stage_cases(kb, result.graph, result.cases, base=base)
     rows = table_rows(staged)
@@ -186,9 +206,9 @@ def generate_command(
     if suffix == ".csv":
         write_atomic(output, to_csv(sheet).encode("utf-8"), items=count, allow_empty=allow_empty)
     else:
-        result = import_spreadsheet(parse_spreadsheet(to_csv(sheet), sheet.name), kb, index=index)
-        turtle = serialize(result.graph, ExportFormat.TURTLE)
-        write_atomic(output, turtle, items=len(result.cases), allow_empty=allow_empty)
+        result = import_spreadsheet(parse_spreadsheet(to_csv(sheet), sheet.name), kb, index=index,
+                                    allow_empty=allow_empty)  # fmt: skip
+        write_atomic(output, result.turtle(), items=len(result.cases), allow_empty=allow_empty)
     click.echo(f"generated {count} case(s) (seed {seed}): wrote {output}", err=True)
 
 
