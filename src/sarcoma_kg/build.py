@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import Graph
+from rdflib.namespace import DCTERMS, OWL, RDF
 
 from . import paths
 from .errors import IncoherentOntology
@@ -31,6 +32,7 @@ __all__ = [
     "OWL_FILE",
     "BuildSummary",
     "build",
+    "collapse_imports",
     "count_entities",
     "load_built_graph",
     "reason_knowledge_base",
@@ -81,6 +83,25 @@ def count_entities(graph: Graph) -> dict[str, int]:
     return {str(var): int(row[var]) for var in row.labels}
 
 
+def collapse_imports(graph: Graph) -> None:
+    """Make the loaded import closure one ontology, as ``robot merge --collapse-import-closure`` does.
+
+    The import modules' axioms are already in ``graph``; their ``owl:Ontology`` headers and the main ontology's
+    ``owl:imports`` go, so the merged release is one self-contained ontology (the OWL API and Protégé would
+    otherwise look the imports up on the web). Each module's ``dcterms:source`` (its citation, e.g. NCIt and its
+    version) moves to the main header, so the release still says where the imported terms come from.
+    """
+    headers = set(graph.subjects(RDF.type, OWL.Ontology))
+    imported = {o for s, o in graph.subject_objects(OWL.imports) if s in headers}
+    main = sorted(headers - imported)
+    for module in imported & headers:
+        for source in list(graph.objects(module, DCTERMS.source)):
+            for header in main:
+                graph.add((header, DCTERMS.source, source))
+        graph.remove((module, None, None))
+    graph.remove((None, OWL.imports, None))
+
+
 def reason_knowledge_base(graph: Graph) -> ReasonerResult:
     """HermiT over ``graph``; ``IncoherentOntology`` unless consistent with no unsatisfiable class."""
     result = reason(graph)
@@ -102,9 +123,10 @@ def build(
     """
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    files = [ontology if ontology is not None else paths.ontology_file()]
+    files = [ontology if ontology is not None else paths.ontology_file(), *paths.import_files()]
     files.extend(data if data is not None else paths.data_files())
     graph = load_files(files)
+    collapse_imports(graph)
     timings["load"] = time.perf_counter() - started
 
     result = reason_knowledge_base(graph)
@@ -156,6 +178,7 @@ def load_built_graph(
         if _is_current(built):
             return load_files([built], store=store)
     graph = load_knowledge_base(store=store)
+    collapse_imports(graph)
     result = reason_knowledge_base(graph)
     graph += result.inferred
     return graph

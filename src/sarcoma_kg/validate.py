@@ -177,9 +177,9 @@ def _load_store(data_files: Sequence[Path] | None, include_ontology: bool) -> ox
     for instance) to ``REFERENCE_GRAPH``. Without user files the knowledge base itself is the data."""
     store = ox.Store()
     if data_files is None:
-        reference, data = [paths.ontology_file()], paths.data_files()
+        reference, data = paths.ontology_files(), paths.data_files()
     else:
-        reference = [paths.ontology_file(), *paths.data_files()] if include_ontology else []
+        reference = [*paths.ontology_files(), *paths.data_files()] if include_ontology else []
         data = list(data_files)
     for files, name in ((reference, REFERENCE_GRAPH), (data, DATA_GRAPH)):
         view = Graph(store=OxigraphStore(store=store), identifier=name)

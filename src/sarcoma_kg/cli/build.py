@@ -82,7 +82,7 @@ def reason_command(ontology: Path | None, data: tuple[Path, ...]) -> None:
 
     Example: sarcoma-kg reason --ontology my-edit.ttl
     """
-    files = [ontology or paths.ontology_file(), *(data or paths.data_files())]
+    files = [ontology or paths.ontology_file(), *paths.import_files(), *(data or paths.data_files())]
     result = reason(load_files(files))
     if not result.coherent:
         raise IncoherentOntology(result.consistent, tuple(str(c) for c in result.unsatisfiable))
