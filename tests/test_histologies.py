@@ -171,3 +171,23 @@ def test_a_bone_sarcoma_gets_a_clear_row_message_not_a_stage(kg, index, diagnosi
     problems = _problems(kg, index, f"B1,{diagnosis},thigh,5,high,no,no", "S1,synovial sarcoma,thigh,5,high,no,no")
     assert [(p.row, p.column) for p in problems] == [(2, "diagnosis")]
     assert "is a bone sarcoma, not a soft tissue sarcoma" in problems[0].reason
+
+
+# ----------------------------------------------------------------------------------------- trunk wall
+
+with (Path(__file__).resolve().parent / "data" / "cases" / "trunk-wall.csv").open(encoding="utf-8") as _handle:
+    WALL_ROWS = list(csv.DictReader(_handle))
+
+
+@pytest.fixture(scope="module")
+def wall_stages(kg, index):
+    result = import_cases(Path(__file__).resolve().parent / "data" / "cases" / "trunk-wall.csv", kg, index=index)
+    return {
+        r[0]: dict(zip(STAGE_COLUMNS, r, strict=True)) for r in table_rows(stage_cases(kg, result.graph, result.cases))
+    }
+
+
+@pytest.mark.parametrize("row", WALL_ROWS, ids=[r["case_id"] for r in WALL_ROWS])
+def test_chest_and_abdominal_wall_are_trunk_the_cavities_have_no_standard_staging(wall_stages, row):
+    staged = wall_stages[row["case_id"]]
+    assert (staged["stage"], staged["staging_system"]) == (row["expected_stage"], row["expected_system"])
