@@ -60,8 +60,8 @@ test: install system-deps ## Run the test suite
 	$(BIN)/python -m pytest
 
 lint: install ## ruff check and format check
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests tools
+	$(BIN)/ruff format --check src tests tools
 
 bench: install system-deps ## Benchmark at cohort scale (1k/10k/50k cases, ~12 min on 2 cores): bench/results/latest.{md,json}
 	$(BIN)/python bench/run.py --sizes $(BENCH_SIZES) --out bench/results --work bench/work
@@ -70,7 +70,10 @@ release: install ## Dated release in dist/releases/<version>/ (PREVIOUS=old/sarc
 	$(CLI) build --out $(DIST)
 	$(CLI) release --out $(DIST)/releases --build-dir $(DIST) $(if $(PREVIOUS),--previous $(PREVIOUS))
 
+imports: install ## Regenerate the import modules (ontology/imports/ncit-import.ttl from tools/ncit/)
+	$(BIN)/python tools/ncit/ncit_import.py
+
 clean: ## Remove build products (keeps .venv)
 	rm -rf $(DIST) bench/work .pytest_cache
 
-.PHONY: help install java-check system-deps run test lint bench release clean
+.PHONY: help install java-check system-deps run test lint bench release imports clean

@@ -317,7 +317,7 @@ class Bench:
         from sarcoma_kg import paths
 
         shapes = [str(p) for p in paths.shapes_files()]
-        reference = [str(paths.ontology_file()), *(str(p) for p in paths.data_files())]
+        reference = [*(str(p) for p in paths.ontology_files()), *(str(p) for p in paths.data_files())]
         data = [str(cohort)]
         common = {"task": "shacl", "reference": reference, "data": data}
         per_mode: dict[str, Any] = {}

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import Graph
+from rdflib.namespace import DCTERMS, OWL, RDF
 
 from . import __version__, paths
 from .errors import InputError, QcFailed
@@ -37,6 +38,7 @@ __all__ = [
     "BuildSummary",
     "build",
     "build_status",
+    "collapse_imports",
     "count_entities",
     "load_built_graph",
     "load_merged_graph",
@@ -94,6 +96,25 @@ def count_entities(graph: Graph) -> dict[str, int]:
     return {str(var): int(row[var]) for var in row.labels}
 
 
+def collapse_imports(graph: Graph) -> None:
+    """Make the loaded import closure one ontology, as ``robot merge --collapse-import-closure`` does.
+
+    The import modules' axioms are already in ``graph``; their ``owl:Ontology`` headers and the main ontology's
+    ``owl:imports`` go, so the merged release is one self-contained ontology (the OWL API and Protégé would
+    otherwise look the imports up on the web). Each module's ``dcterms:source`` (its citation, e.g. NCIt and its
+    version) moves to the main header, so the release still says where the imported terms come from.
+    """
+    headers = set(graph.subjects(RDF.type, OWL.Ontology))
+    imported = {o for s, o in graph.subject_objects(OWL.imports) if s in headers}
+    main = sorted(headers - imported)
+    for module in imported & headers:
+        for source in list(graph.objects(module, DCTERMS.source)):
+            for header in main:
+                graph.add((header, DCTERMS.source, source))
+        graph.remove((module, None, None))
+    graph.remove((None, OWL.imports, None))
+
+
 def reason_knowledge_base(graph: Graph) -> ReasonerResult:
     """HermiT over ``graph``; ``IncoherentOntology`` unless consistent with no unsatisfiable class (each
     unsatisfiable class named with the asserted axioms that cause it)."""
@@ -106,10 +127,11 @@ def reason_knowledge_base(graph: Graph) -> ReasonerResult:
 def source_files(
     ontology: str | os.PathLike[str] | None = None, data: Sequence[str | os.PathLike[str]] | None = None
 ) -> list[Path]:
-    """The input files of a build, in load order: ``ontology`` (default: the packaged one), then ``data``
-    (default: the packaged ``data/*.ttl``). Every command that takes ``--ontology``/``--data`` resolves them here.
+    """The input files of a build, in load order: ``ontology`` (default: the packaged one), the import modules
+    it ``owl:imports`` (``ontology/imports/``, through the catalog), then ``data`` (default: the packaged
+    ``data/*.ttl``). Every command that takes ``--ontology``/``--data`` resolves them here.
     """
-    files = [Path(ontology) if ontology is not None else paths.ontology_file()]
+    files = [Path(ontology) if ontology is not None else paths.ontology_file(), *paths.import_files()]
     files.extend(Path(f) for f in data) if data else files.extend(paths.data_files())
     return files
 
@@ -161,6 +183,7 @@ def build(
     started = time.perf_counter()
     files = source_files(ontology, data)
     graph = load_files(files)
+    collapse_imports(graph)
     _ensure_classes(load_files(files[:1]), files[0])
     timings["load"] = time.perf_counter() - started
 
@@ -272,6 +295,7 @@ def load_built_graph(
     if current is not None:
         return load_files([current / INFERRED_FILE], store=store)
     graph = load_files(source_files(ontology, data), store=store)
+    collapse_imports(graph)
     result = reason_knowledge_base(graph)
     graph += result.inferred
     return graph
@@ -288,4 +312,6 @@ def load_merged_graph(
     current = _current_build(build_dir, ontology, data, "reading the sources")
     if current is not None:
         return load_files([current / MERGED_FILE], store=store)
-    return load_files(source_files(ontology, data), store=store)
+    graph = load_files(source_files(ontology, data), store=store)
+    collapse_imports(graph)
+    return graph

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import difflib
 import functools
 import io
 import itertools
@@ -43,6 +42,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import pyoxigraph as ox
+from rapidfuzz import fuzz
+from rapidfuzz import process as rf_process
 from rdflib import Graph, Namespace, URIRef
 
 from .errors import InputError
@@ -189,9 +190,27 @@ class Vocabulary:
         return self.terms.get(_key(text))
 
     def closest(self, text: str, n: int = 3) -> list[str]:
-        """Up to ``n`` known names closest to ``text`` (difflib), for "did you mean" hints."""
-        by_key = {_key(s): s for s in self.suggestions}
-        return [by_key[k] for k in difflib.get_close_matches(_key(text), list(by_key), n=n, cutoff=0.6)]
+        """Up to ``n`` known names (labels and exact synonyms) most like ``text``, for "did you mean" hints.
+
+        rapidfuzz, case-insensitively: first the token-set ratio (word order and extra words do not count, so
+        "MPNST left thigh" offers "MPNST") with a cut-off of 85 of 100; when nothing passes, the plain ratio
+        with a cut-off of 70, which catches a typo in a short word ("lunk" -> "lung"). A noise word offers
+        nothing rather than a random disease (difflib's character ratio once offered "Kaposi sarcoma" for
+        "LIPOSARCOMA"). Ties go to the shorter, then alphabetically first, name: the same hints on every run.
+        """
+        by_key: dict[str, str] = {}
+        for name in self.suggestions:
+            by_key.setdefault(_key(name), name)
+        choices = sorted(by_key)
+        for scorer, cutoff in _SUGGESTION_SCORERS:
+            scored = rf_process.extract(_key(text), choices, scorer=scorer, score_cutoff=cutoff, limit=None)
+            if scored:
+                ranked = sorted(scored, key=lambda m: (-round(m[1], 6), len(m[0]), m[0]))
+                return [by_key[key] for key, _score, _i in ranked[:n]]
+        return []
+
+
+_SUGGESTION_SCORERS = ((fuzz.token_set_ratio, 85.0), (fuzz.ratio, 70.0))
 
 
 @dataclass(frozen=True)
@@ -206,6 +225,7 @@ class TermIndex:
     stages: Vocabulary
     labels: Mapping[URIRef, str] = field(repr=False)
     notations: Mapping[URIRef, str] = field(repr=False)
+    bone_sarcomas: frozenset[URIRef] = field(default=frozenset(), repr=False)
 
     def label(self, iri: URIRef) -> str:
         """The English label of a term (its local name when it has none)."""
@@ -221,6 +241,7 @@ SELECT DISTINCT ?category ?term ?kind ?text WHERE {
   VALUES (?category ?root) {
     ("diagnoses" sarc:Disease) ("sites" sarc:AnatomicalEntity)
     ("therapies" sarc:Therapy) ("therapies" sarc:TherapeuticProcedure) ("therapies" sarc:Drug)
+    ("bone_sarcomas" sarc:BoneSarcoma)
   }
   ?term rdfs:subClassOf* ?root .
   FILTER(isIRI(?term))
@@ -247,6 +268,21 @@ SELECT DISTINCT ?category ?term ?kind ?text WHERE {
 """
 
 _KIND_LABEL, _KIND_SYNONYM, _KIND_XREF, _KIND_DERIVED = 0, 1, 2, 3
+
+
+def _curie(iri: str) -> str:
+    """``sarc:Name`` for our terms, ``PREFIX:ID`` for an OBO PURL (``obo:NCIT_C3194`` -> ``NCIT:C3194``).
+
+    >>> _curie("http://purl.obolibrary.org/obo/NCIT_C3194")
+    'NCIT:C3194'
+    """
+    text = str(iri)
+    if text.startswith(_OBO_PURL) and "_" in text[len(_OBO_PURL) :]:
+        return text[len(_OBO_PURL) :].replace("_", ":", 1)
+    return f"sarc:{_local_name(iri)}"
+
+
+_OBO_PURL = "http://purl.obolibrary.org/obo/"
 
 
 def _local_name(iri: str) -> str:
@@ -280,7 +316,7 @@ def build_term_index(graph: Graph) -> TermIndex:
             labels[iri] = text
     for category, bucket in entries.items():
         for iri in {e[2] for e in bucket}:
-            bucket.append((_KIND_DERIVED, _key(f"sarc:{_local_name(iri)}"), iri, ""))
+            bucket.append((_KIND_DERIVED, _key(_curie(iri)), iri, ""))
             bucket.append((_KIND_DERIVED, _key(str(iri)), iri, ""))
         if category in ("grades", "stages"):
             for kind, key, iri, _text in list(bucket):
@@ -307,6 +343,7 @@ def build_term_index(graph: Graph) -> TermIndex:
         stages=vocabulary("stages"),
         labels=labels,
         notations=notations,
+        bone_sarcomas=frozenset(e[2] for e in entries.get("bone_sarcomas", [])),
     )
 
 
@@ -568,9 +605,17 @@ class CaseRecord:
 
 def _unknown_term(vocabulary: Vocabulary, text: str, what: str) -> str:
     hints = vocabulary.closest(text)
+    search = "search the ontology's names with: sarcoma-kg query entity-search --param text=WORD"
     if hints:
-        return f"unknown {what}; closest known: " + ", ".join(repr(h) for h in hints)
-    return f"unknown {what}; no similar term in the ontology"
+        return f"unknown {what}; closest known: " + ", ".join(repr(h) for h in hints) + f" ({search})"
+    return f"unknown {what}; no similar term in the ontology ({search})"
+
+
+def _bone_sarcoma(label: str) -> str:
+    return (
+        f"{label} is a bone sarcoma, not a soft tissue sarcoma: the soft tissue staging tables (003) do not "
+        "apply, so sarcoma-kg neither stages it nor lists soft tissue sarcoma options for it"
+    )
 
 
 class _RowChecker:
@@ -702,6 +747,8 @@ def parse_cases(sheet: Spreadsheet, index: TermIndex) -> tuple[list[CaseRecord],
         else:
             first_row_of[case_id] = number
         diagnosis = check.term("diagnosis", index.diagnoses, "diagnosis", required=True)
+        if diagnosis is not None and diagnosis in index.bone_sarcomas:
+            check.problem("diagnosis", check.text("diagnosis"), _bone_sarcoma(index.label(diagnosis)))
         site = check.term("primary_site", index.sites, "anatomical site", required=True)
         size = check.number_value("size_cm", required=True, minimum_exclusive=True)
         grade_text = check.text("grade")

@@ -153,8 +153,8 @@ def load_files(
 
 
 def knowledge_base_files(*, include_data: bool = True) -> list[Path]:
-    """The ontology, then (optionally) the knowledge-base data files."""
-    files = [paths.ontology_file()]
+    """The ontology and its import modules, then (optionally) the knowledge-base data files."""
+    files = paths.ontology_files()
     if include_data:
         files.extend(paths.data_files())
     return files

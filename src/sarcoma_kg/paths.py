@@ -15,7 +15,9 @@ __all__ = [
     "catalog_file",
     "data_dir",
     "data_files",
+    "import_files",
     "ontology_file",
+    "ontology_files",
     "qc_queries_dir",
     "queries_dir",
     "resource_root",
@@ -40,6 +42,20 @@ def resource_root() -> Path:
 def ontology_file() -> Path:
     """The one edited ontology source (Turtle)."""
     return resource_root() / "ontology" / "sarcoma-kg.ttl"
+
+
+def import_files() -> list[Path]:
+    """The import modules (``ontology/imports/*.ttl``, e.g. the NCIt import), sorted for a stable load order.
+
+    The main ontology ``owl:imports`` each of them; ``catalog-v001.xml`` maps their IRIs to these files, so
+    Protégé and the OWL API open them offline, and our loaders read them beside the main file.
+    """
+    return sorted((resource_root() / "ontology" / "imports").glob("*.ttl"))
+
+
+def ontology_files() -> list[Path]:
+    """The ontology with its import closure: the main source, then the import modules."""
+    return [ontology_file(), *import_files()]
 
 
 def catalog_file() -> Path:

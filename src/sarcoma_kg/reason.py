@@ -70,8 +70,8 @@ def logical_axioms(graph: Graph) -> list[tuple]:
     annotation_properties = set(graph.subjects(RDF.type, OWL.AnnotationProperty)) | _ALWAYS_ANNOTATIONS
     keep = []
     for s, p, o in graph:
-        if p in annotation_properties:
-            continue
+        if p in annotation_properties or p == OWL.imports:
+            continue  # imported modules are already merged into the graph: owlready2 must not fetch them
         keep.append((s, p, o))
     return keep
 

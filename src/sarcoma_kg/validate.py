@@ -190,9 +190,9 @@ def _load_store(
     onto = ontology if ontology is not None else paths.ontology_file()
     kb = list(kb_data) if kb_data else paths.data_files()
     if data_files is None:
-        reference, data = [onto], kb
+        reference, data = [onto, *paths.import_files()], kb
     else:
-        reference = [onto, *kb] if include_ontology else []
+        reference = [onto, *paths.import_files(), *kb] if include_ontology else []
         data = list(data_files)
     for files, name in ((reference, REFERENCE_GRAPH), (data, DATA_GRAPH)):
         view = Graph(store=OxigraphStore(store=store), identifier=name)

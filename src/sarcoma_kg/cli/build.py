@@ -91,7 +91,7 @@ def reason_command(ontology: Path | None, data: tuple[Path, ...]) -> None:
 
     Example: sarcoma-kg reason --ontology my-edit.ttl
     """
-    files = [ontology or paths.ontology_file(), *(data or paths.data_files())]
+    files = [ontology or paths.ontology_file(), *paths.import_files(), *(data or paths.data_files())]
     result = reason_knowledge_base(load_files(files))
     click.echo(f"consistent, no unsatisfiable class; {len(result.inferred)} inferred axioms ({result.seconds:.1f} s)")
 

@@ -186,7 +186,7 @@ def qc_command(files: tuple[Path, ...], ontology: Path | None, data: tuple[Path,
     if files and (ontology is not None or data):
         raise click.UsageError("give --ontology/--data, or FILES, not both")
     if ontology is not None or data:
-        files = (ontology or paths.ontology_file(), *(data or paths.data_files()))
+        files = (ontology or paths.ontology_file(), *paths.import_files(), *(data or paths.data_files()))
     results = run_checks(load_files(files) if files else None)
     click.echo(render_qc(results, fmt))
     if failed(results, Level(fail_on.upper())):
