@@ -41,13 +41,12 @@ import pyoxigraph as ox
 from oxrdflib import OxigraphStore
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
-from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 from rdflib.term import Identifier
 
 from . import paths
-from .errors import EnvironmentProblem, InputError
-from .graph import StoreKind, from_ox, new_graph, parse_into, to_ox
+from .errors import EnvironmentProblem, InputError, RdfSyntaxError
+from .graph import from_ox, parse_into, parser_format, to_ox
 from .namespaces import PREFIXES, SH, bind_prefixes
 from .progress import progress
 
@@ -117,6 +116,7 @@ class ValidationResult:
     source_shape: Identifier
     component: URIRef | None
     path_text: str = ""
+    severity_iri: URIRef | None = None  # a custom severity's IRI (counted as ``severity`` for --fail-on)
 
     def sort_key(self) -> tuple:
         return (
@@ -125,6 +125,8 @@ class ValidationResult:
             self.severity.rank,
             self.message,
             _term_key(self.value),
+            _term_key(self.source_shape),
+            str(self.component or ""),
         )
 
 
@@ -166,13 +168,37 @@ def load_shapes(shapes_files: Sequence[str | os.PathLike[str]] | None = None) ->
     files = list(shapes_files) if shapes_files else paths.shapes_files()
     if not files:
         raise EnvironmentProblem(f"no shapes found in {paths.shapes_dir()}: reinstall sarcoma-kg")
-    graph = new_graph(StoreKind.MEMORY)
+    graph = bind_prefixes(Graph())
     for file in files:
-        parse_into(graph, file)
+        _parse_native(graph, Path(file))
     return graph
 
 
-def _load_store(data_files: Sequence[Path] | None, include_ontology: bool) -> ox.Store:
+_RDFLIB_FORMATS = {"ox-turtle": "turtle", "ox-ntriples": "nt", "ox-xml": "xml", "ox-json-ld": "json-ld"}
+
+
+def _parse_native(graph: Graph, file: Path, *, checked: bool = False) -> None:
+    """Parse with rdflib's own parser, for what pySHACL sees: Oxigraph's parser types simple literals as
+    ``xsd:string``, which rdflib's matching (and so pySHACL) treats as a different term from the same text in a
+    query or a shape. The file is first checked by Oxigraph's parser, so syntax errors read as everywhere else."""
+    if not checked:
+        parse_into(Graph(), file)
+    try:
+        graph.parse(str(file), format=_RDFLIB_FORMATS[parser_format(file)])
+    except Exception as exc:  # rdflib's parsers raise many types; the file parsed with Oxigraph already
+        raise RdfSyntaxError(str(file), str(exc).split("\n")[0]) from exc
+
+
+@dataclass
+class _Loaded:
+    """The store and the files it was loaded from: the fallback parses the same files into rdflib."""
+
+    store: ox.Store
+    files: list[Path]
+    lossless: bool
+
+
+def _load_store(data_files: Sequence[Path] | None, include_ontology: bool) -> _Loaded:
     """User files go to ``DATA_GRAPH``; the ontology and the knowledge base they may refer to (its sources,
     for instance) to ``REFERENCE_GRAPH``. Without user files the knowledge base itself is the data."""
     store = ox.Store()
@@ -186,7 +212,43 @@ def _load_store(data_files: Sequence[Path] | None, include_ontology: bool) -> ox
         for file in files:
             parse_into(view, file)
     add_told_subsumptions(store)
-    return store
+    files = [Path(f) for f in (*reference, *data)]
+    return _Loaded(store, files, not _has_lossy_literals(files))
+
+
+_OX_FORMATS = {"ox-turtle": ox.RdfFormat.TURTLE, "ox-ntriples": ox.RdfFormat.N_TRIPLES, "ox-xml": ox.RdfFormat.RDF_XML}
+
+
+def _has_lossy_literals(files: Sequence[Path]) -> bool:
+    """True when a literal of the files would not come back from Oxigraph as written.
+
+    Oxigraph stores XSD numbers, booleans and dates in a native encoding: ``"4.0"^^xsd:decimal`` comes back as
+    ``"4"``, ``"12"^^xsd:byte`` as ``"12"^^xsd:integer`` (so a correct ``sh:datatype xsd:byte`` would fail). Such
+    data are validated by pySHACL on an rdflib graph, which keeps every literal as written. Each distinct typed
+    literal is round-tripped once through a scratch store (a few hundred in a 50k-case cohort).
+    """
+    candidates: set[tuple[str, str]] = set()
+    xsd, string = str(XSD), str(XSD.string)
+    for file in files:
+        fmt = _OX_FORMATS.get(parser_format(file))
+        if fmt is None:  # JSON-LD: no cheap scan; assume the worst
+            return True
+        for triple in ox.parse(path=str(file), format=fmt, base_iri=file.absolute().as_uri()):
+            obj = triple.object
+            if isinstance(obj, ox.Literal) and obj.datatype.value.startswith(xsd) and obj.datatype.value != string:
+                candidates.add((obj.value, obj.datatype.value))
+    probe = ox.Store()
+    predicate = ox.NamedNode("urn:sarcoma-kg:probe")
+    ordered = sorted(candidates)
+    probe.extend(
+        ox.Quad(ox.NamedNode(f"urn:sarcoma-kg:probe:{i}"), predicate, ox.Literal(lex, datatype=ox.NamedNode(dt)))
+        for i, (lex, dt) in enumerate(ordered)
+    )
+    for quad in probe:
+        lex, dt = ordered[int(quad.subject.value.rsplit(":", 1)[1])]
+        if quad.object.value != lex or quad.object.datatype.value != dt:
+            return True
+    return False
 
 
 _TOLD_SUBSUMPTIONS = f"""
@@ -386,7 +448,10 @@ def _message(shapes: Graph, *nodes: Identifier) -> str | None:
 
 
 def _severity(shapes: Graph, shape: Identifier) -> Severity:
-    return Severity.from_iri(shapes.value(shape, SH.severity))
+    iri = shapes.value(shape, SH.severity)
+    if iri is not None and iri not in {member.iri for member in Severity}:
+        raise _Unsupported(f"custom severity {iri}")
+    return Severity.from_iri(iri)
 
 
 def _is_deactivated(shapes: Graph, node: Identifier) -> bool:
@@ -483,14 +548,52 @@ _SELECT_HEAD = re.compile(r"^\s*SELECT\s+(DISTINCT\s+|REDUCED\s+)?(?P<vars>.*?)\
 
 
 def _prefixes(shapes: Graph, constraint: Identifier) -> str:
+    """The PREFIX lines of a SPARQL constraint: the ``sh:declare`` of its ``sh:prefixes`` and of every ontology
+    these reach through ``owl:imports``."""
     lines = []
-    for prefixes in shapes.objects(constraint, SH.prefixes):
+    seen: set[Identifier] = set()
+    todo = list(shapes.objects(constraint, SH.prefixes))
+    while todo:
+        prefixes = todo.pop()
+        if prefixes in seen:
+            continue
+        seen.add(prefixes)
+        todo.extend(shapes.objects(prefixes, OWL.imports))
         for declaration in shapes.objects(prefixes, SH.declare):
             prefix = shapes.value(declaration, SH.prefix)
             namespace = shapes.value(declaration, SH.namespace)
             if prefix is not None and namespace is not None:
                 lines.append(f"PREFIX {prefix}: <{namespace}>")
     return "\n".join(sorted(set(lines)))
+
+
+_EXISTS = re.compile(r"\bEXISTS\s*\{", re.I)
+_THIS = re.compile(r"[?$]this\b")
+
+
+def _this_in_nested_group(body: str) -> bool:
+    """True when ``$this`` occurs in a group nested in the WHERE clause (OPTIONAL, UNION, a sub-SELECT, ...).
+
+    The compiler joins the target pattern with the body, which equals SHACL's pre-binding of ``$this`` only at the
+    top level and inside FILTER (NOT) EXISTS; a FILTER or BIND in a nested group would see ``$this`` unbound.
+    """
+    depth, i = 0, 0
+    while i < len(body):
+        exists = _EXISTS.match(body, i)
+        if exists:
+            level, i = 1, exists.end()
+            while i < len(body) and level:
+                level += {"{": 1, "}": -1}.get(body[i], 0)
+                i += 1
+            continue
+        if body[i] == "{":
+            depth += 1
+        elif body[i] == "}":
+            depth -= 1
+        elif depth > 0 and _THIS.match(body, i):
+            return True
+        i += 1
+    return False
 
 
 def _compile_sparql(
@@ -507,6 +610,8 @@ def _compile_sparql(
     head = _SELECT_HEAD.match(text)
     if head is None or not re.search(r"[?$]this\b|\*", head.group("vars")):
         raise _Unsupported("sh:sparql SELECT must project $this")
+    if _this_in_nested_group(_QUERY_NOISE.sub(" ", text[head.end() :])):
+        raise _Unsupported("$this inside a nested group: it must be pre-bound, not joined")
     body = text[head.end() :].replace("$this", "?this")
     projection = head.group("vars").replace("$this", "?this")
     query = f"{_prefixes(shapes, constraint)}\nSELECT DISTINCT {projection} WHERE {{ {target} {body}"
@@ -516,8 +621,16 @@ def _compile_sparql(
     )
 
 
-def _compile_shape(shapes: Graph, shape: Identifier) -> list[_Check]:
-    """Every check of one shape with targets; ``_Unsupported`` when pySHACL must take it."""
+def _compile_shape(shapes: Graph, shape: Identifier, parameters: frozenset[Identifier] = frozenset()) -> list[_Check]:
+    """Every check of one shape with targets; ``_Unsupported`` when pySHACL must take it.
+
+    ``parameters`` are the parameters of the shapes graph's own constraint components (SHACL-SPARQL): a shape or
+    property shape using one goes to pySHACL, since such a parameter, in any namespace, is a constraint.
+    """
+    for node in (shape, *shapes.objects(shape, SH.property)):
+        used = set(shapes.predicates(node)) & parameters
+        if used:
+            raise _Unsupported("constraint component parameters " + ", ".join(sorted(map(str, used))))
     if (shape, RDF.type, RDFS.Class) in shapes:
         raise _Unsupported("implicit class target")
     target = _target_pattern(shapes, shape)
@@ -536,6 +649,69 @@ def _compile_shape(shapes: Graph, shape: Identifier) -> list[_Check]:
         if not _is_deactivated(shapes, constraint):
             checks.append(_compile_sparql(shapes, shape, constraint, target, None))
     return checks
+
+
+_COUNTS = (SH.minCount, SH.maxCount, SH.minLength, SH.maxLength, SH.qualifiedMinCount, SH.qualifiedMaxCount)
+_PRE_BOUND = ("this", "shapesGraph", "currentShape", "value", "PATH")
+_QUERY_NOISE = re.compile(
+    r'"""(?:.|\n)*?"""|\'\'\'(?:.|\n)*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>\s]*>|#[^\n]*'
+)
+
+
+def _owner(shapes: Graph, node: Identifier) -> Identifier:
+    """The shape (or constraint component) a SPARQL constraint or validator belongs to, for messages."""
+    for predicate in (SH.sparql, SH.validator, SH.nodeValidator, SH.propertyValidator):
+        owner = shapes.value(predicate=predicate, object=node)
+        if owner is not None:
+            return owner
+    return node
+
+
+def _check_shapes(shapes: Graph) -> None:
+    """Refuse, naming the shape, what SHACL says an engine must not evaluate, before anything runs.
+
+    Count parameters must be non-negative integers. SPARQL-based constraints and validators must not use MINUS,
+    VALUES or SERVICE (SHACL 5.2.1; a SERVICE would also make the validator call out to the network), must not
+    assign a pre-bound variable with ``AS``, and a sub-SELECT must project ``$this``.
+    """
+    for key in _COUNTS:
+        for shape, value in shapes.subject_objects(key):
+            if not (isinstance(value, Literal) and re.fullmatch(r"\s*\+?[0-9]+\s*", str(value))):
+                raise InputError(
+                    f"shape {compact(shape)}: {compact(key)} must be a non-negative integer, not {compact(value)}"
+                )
+    names = set(_PRE_BOUND)
+    for parameter_path in _custom_parameters(shapes):
+        names.add(re.split(r"[#/]", str(parameter_path))[-1])
+    for key in (SH.select, SH.ask):
+        for node, text in shapes.subject_objects(key):
+            owner = compact(_owner(shapes, node))
+            query = _QUERY_NOISE.sub(" ", str(text))
+            found = re.search(r"\b(MINUS|VALUES|SERVICE)\b", query, re.I)
+            if found:
+                raise InputError(
+                    f"shape {owner}: its SPARQL query uses {found.group(1).upper()}, which SHACL does not allow in "
+                    "constraints: rewrite it without"
+                )
+            assigned = re.search(r"\bAS\s*[?$](" + "|".join(map(re.escape, sorted(names))) + r")\b", query)
+            if assigned:
+                raise InputError(
+                    f"shape {owner}: its SPARQL query assigns the pre-bound variable ${assigned.group(1)} with AS, "
+                    "which SHACL does not allow"
+                )
+            for head in list(re.finditer(r"\bSELECT\b(?P<vars>.*?)\bWHERE\b", query, re.I | re.S))[1:]:
+                projection = head.group("vars")
+                if "*" not in projection and not re.search(r"[?$]this\b", projection):
+                    raise InputError(f"shape {owner}: a sub-SELECT of its SPARQL query must project $this")
+
+
+def _custom_parameters(shapes: Graph) -> frozenset[Identifier]:
+    """The ``sh:path`` of every ``sh:parameter`` declared in the shapes (a constraint component's, whatever
+    subclass of ``sh:ConstraintComponent`` it is typed with)."""
+    found = set()
+    for _component, parameter in shapes.subject_objects(SH.parameter):
+        found.update(shapes.objects(parameter, SH.path))
+    return frozenset(found)
 
 
 def _root_shapes(shapes: Graph) -> list[Identifier]:
@@ -646,12 +822,25 @@ def _run_check(store: ox.Store, check: _Check, prefixes: Graph) -> list[tuple]:
     return out
 
 
-def _run_pyshacl(store: ox.Store, shapes: Graph, focus_nodes: list[URIRef] | None) -> list[tuple]:
+def _fallback_graph(loaded: _Loaded | None, store: ox.Store) -> Graph:
+    """An rdflib graph of the same data for pySHACL: the files parsed again (every literal as written), or, for a
+    store handed in without files, its quads; plus the told subsumptions, so both engines see one hierarchy."""
+    graph = Graph()
+    if loaded is not None:
+        for file in loaded.files:
+            _parse_native(graph, file, checked=True)
+        subclass = ox.NamedNode(str(RDFS.subClassOf))
+        for quad in store.quads_for_pattern(None, subclass, None, ox.NamedNode(REFERENCE_GRAPH)):
+            graph.add((from_ox(quad.subject), RDFS.subClassOf, from_ox(quad.object)))
+    else:
+        for quad in store:
+            graph.add((from_ox(quad.subject), from_ox(quad.predicate), from_ox(quad.object)))
+    return graph
+
+
+def _run_pyshacl(data: Graph, shapes: Graph, path_structures: Graph) -> list[tuple]:
     import pyshacl
 
-    copy = ox.Store()
-    copy.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in store)
-    data = Graph(store=OxigraphStore(store=copy), identifier=DATASET_DEFAULT_GRAPH_ID)
     try:
         _conforms, report, _text = pyshacl.validate(
             data,
@@ -660,45 +849,42 @@ def _run_pyshacl(store: ox.Store, shapes: Graph, focus_nodes: list[URIRef] | Non
             inplace=True,
             advanced=True,
             allow_warnings=True,
-            focus_nodes=focus_nodes,
         )
     except Exception as exc:  # pyshacl raises its own and rdflib's errors for bad shapes
-        raise InputError(f"the shapes cannot be evaluated by pySHACL: {exc}") from exc
+        raise InputError(f"the shapes cannot be evaluated by pySHACL: {str(exc).strip().splitlines()[0]}") from exc
     if not isinstance(report, Graph):
         raise InputError(f"the shapes cannot be evaluated by pySHACL: {report}")
     out = []
     for node in report.objects(None, SH.result):
+        severity_iri = report.value(node, SH.resultSeverity)
         out.append(
             (
-                Severity.from_iri(report.value(node, SH.resultSeverity)),
+                Severity.from_iri(severity_iri),
                 report.value(node, SH.focusNode),
                 report.value(node, SH.resultPath),
                 report.value(node, SH.value),
                 str(report.value(node, SH.resultMessage) or ""),
                 report.value(node, SH.sourceShape),
                 report.value(node, SH.sourceConstraintComponent),
+                severity_iri,
             )
         )
+    for result in out:  # a blank-node path as pySHACL reports it (it may differ from the shape's path node)
+        if isinstance(result[2], BNode):
+            _copy_path(report, path_structures, result[2])
     return out
 
 
 def _shapes_without(shapes: Graph, compiled: set[Identifier]) -> Graph:
     """The shapes graph with the targets of ``compiled`` shapes removed, so pySHACL validates only the rest."""
     rest = Graph()
+    for prefix, namespace in shapes.namespaces():
+        rest.bind(prefix, namespace, override=True)
     for triple in shapes:
         if triple[0] in compiled and triple[1] in _TARGETS:
             continue
         rest.add(triple)
     return rest
-
-
-def _data_nodes(store: ox.Store) -> list[URIRef]:
-    """The IRIs the user's files mention (as subject or object): the only possible reported focus nodes."""
-    query = (
-        f"SELECT DISTINCT ?n WHERE {{ GRAPH <{DATA_GRAPH}> {{ {{ ?n ?p ?o }} UNION {{ ?s ?p ?n }} }} "
-        "FILTER(isIRI(?n)) }"
-    )
-    return [URIRef(row["n"].value) for row in store.query(query)]
 
 
 def _label(store: ox.Store, node: Identifier) -> str | None:
@@ -718,7 +904,7 @@ def _described_only_by_reference(store: ox.Store, node: Identifier) -> bool:
     return in_ontology is not None and in_data is None
 
 
-def _report_graph(results: Sequence[ValidationResult], conforms: bool, shapes: Graph) -> Graph:
+def _report_graph(results: Sequence[ValidationResult], conforms: bool, shapes: Graph, path_structures: Graph) -> Graph:
     graph = bind_prefixes(Graph())
     report = BNode("report")
     graph.add((report, RDF.type, SH.ValidationReport))
@@ -727,7 +913,7 @@ def _report_graph(results: Sequence[ValidationResult], conforms: bool, shapes: G
         node = BNode(f"result{index}")
         graph.add((report, SH.result, node))
         graph.add((node, RDF.type, SH.ValidationResult))
-        graph.add((node, SH.resultSeverity, result.severity.iri))
+        graph.add((node, SH.resultSeverity, result.severity_iri or result.severity.iri))
         graph.add((node, SH.focusNode, result.focus_node))
         graph.add((node, SH.sourceShape, result.source_shape))
         graph.add((node, SH.resultMessage, Literal(result.message)))
@@ -735,7 +921,8 @@ def _report_graph(results: Sequence[ValidationResult], conforms: bool, shapes: G
             graph.add((node, SH.sourceConstraintComponent, result.component))
         if result.path is not None:
             graph.add((node, SH.resultPath, result.path))
-            _copy_path(shapes, graph, result.path)
+            source = path_structures if (result.path, None, None) in path_structures else shapes
+            _copy_path(source, graph, result.path)
         if result.value is not None:
             graph.add((node, SH.value, result.value))
     return graph
@@ -750,48 +937,77 @@ def validate(
 ) -> ValidationReport:
     """Validate ``data_files`` (with the ontology) or, when None, the knowledge base, against the shapes.
 
-    Unreadable or invalid files raise ``InputError`` naming the file and line; a shape that cannot be evaluated
-    raises ``InputError`` naming the shape.
+    Unreadable or invalid files raise ``InputError`` naming the file and line; a shapes file without a single
+    shape, or a shape that cannot be evaluated, raises ``InputError`` naming the file or the shape.
     """
     files = [Path(f) for f in data_files] if data_files is not None else None
-    store = _load_store(files, include_ontology)
     shapes = load_shapes(shapes_files)
+    if shapes_files and not _has_shapes(shapes):
+        names = ", ".join(str(f) for f in shapes_files)
+        raise InputError(f"{names}: no SHACL shapes in the file (nothing uses the sh: vocabulary): nothing to validate")
+    loaded = _load_store(files, include_ontology)
     with _quiet_rdflib():
-        return validate_store(store, shapes, engine=engine, user_data=files is not None)
+        return _validate(loaded.store, shapes, engine, files is not None, loaded)
 
 
 def validate_store(
     store: ox.Store, shapes: Graph, *, engine: Engine = Engine.FAST, user_data: bool = False
 ) -> ValidationReport:
     """Validate an already-loaded store (data in ``DATA_GRAPH``, ontology in ``REFERENCE_GRAPH``)."""
+    return _validate(store, shapes, engine, user_data, None)
+
+
+def _has_shapes(shapes: Graph) -> bool:
+    return any(_is_shacl(p) or _is_shacl(o) for _, p, o in shapes)
+
+
+def _validate(
+    store: ox.Store, shapes: Graph, engine: Engine, user_data: bool, loaded: _Loaded | None
+) -> ValidationReport:
+    _check_shapes(shapes)
     raw: list[tuple] = []
     compiled: set[Identifier] = set()
-    if Engine(engine) is Engine.FAST:
-        for shape in progress(_root_shapes(shapes), desc="validating", unit="shape"):
+    roots = _root_shapes(shapes)
+    lossless = loaded is None or loaded.lossless
+    if Engine(engine) is Engine.FAST and lossless:
+        parameters = _custom_parameters(shapes)
+        for shape in progress(roots, desc="validating", unit="shape"):
             if _is_deactivated(shapes, shape):
                 compiled.add(shape)
                 continue
             try:
-                checks = _compile_shape(shapes, shape)
+                checks = _compile_shape(shapes, shape, parameters)
             except _Unsupported:
                 continue
             compiled.add(shape)
             for check in checks:
                 raw.extend(_run_check(store, check, shapes))
-    if set(_root_shapes(shapes)) - compiled:
-        raw.extend(_run_pyshacl(store, _shapes_without(shapes, compiled), _data_nodes(store) if user_data else None))
+    path_structures = Graph()
+    if set(roots) - compiled:
+        rest = _shapes_without(shapes, compiled)
+        raw.extend(_run_pyshacl(_fallback_graph(loaded, store), rest, path_structures))
     labels: dict[Identifier, str | None] = {}
     results = []
-    for severity, focus, path, value, message, shape, component in set(raw):
+    for severity, focus, path, value, message, shape, component, *custom in raw:
         if user_data and _described_only_by_reference(store, focus):
             continue
         if focus not in labels:
             labels[focus] = _label(store, focus)
+        severity_iri = custom[0] if custom and custom[0] != severity.iri else None
         results.append(
             ValidationResult(
-                severity, focus, labels[focus], path, value, message, shape, component, path_text(shapes, path)
+                severity,
+                focus,
+                labels[focus],
+                path,
+                value,
+                message,
+                shape,
+                component,
+                path_text(shapes, path),
+                severity_iri,
             )
         )
     results.sort(key=ValidationResult.sort_key)
     conforms = not results
-    return ValidationReport(conforms, tuple(results), _report_graph(results, conforms, shapes))
+    return ValidationReport(conforms, tuple(results), _report_graph(results, conforms, shapes, path_structures))
