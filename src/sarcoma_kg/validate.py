@@ -8,10 +8,14 @@ focus nodes at once (Oxigraph runs it in milliseconds). The compiled subset is w
 property shapes with a predicate or inverse path, ``sh:minCount``, ``sh:maxCount``, ``sh:datatype`` (including
 ill-formed lexical forms), ``sh:class``, ``sh:nodeKind``, ``sh:in``, ``sh:min/maxInclusive``,
 ``sh:min/maxExclusive``, ``sh:pattern``, ``sh:min/maxLength``, ``sh:hasValue``, ``sh:or`` of such value
-constraints, and ``sh:sparql`` SELECT constraints whose body binds ``$this``. Any shape using something else
-(``sh:node``, ``sh:closed``, complex paths, ``$PATH``, nested SELECT or MINUS, ...) is handed, unchanged, to
-pySHACL over the same Oxigraph data, and its results are merged into the same W3C report; so no SHACL feature is
-given up. A test runs every fixture through both engines and asserts identical results.
+constraints, and ``sh:sparql`` SELECT constraints whose body binds ``$this`` at its top level. Any shape using
+something else (``sh:node``, ``sh:closed``, complex paths, ``$PATH``, SPARQL-based constraint components, custom
+severities, ``$this`` inside a nested group, which SHACL pre-binds rather than joins, ...) is handed, unchanged,
+to pySHACL on an rdflib graph of the same files, and its results are merged into the same W3C report; so no SHACL
+feature is given up. The same holds for property shapes whose values include literals Oxigraph would store in
+another form (``"4.0"^^xsd:decimal`` as ``"4"``): rdflib keeps them as written. What SHACL says must not be
+evaluated (MINUS, VALUES, SERVICE in a constraint; counts that are not integers) is refused up front with an
+``InputError`` naming the shape. The W3C SHACL test suite runs in ``make test`` (``tests/test_validate_w3c.py``).
 
 Which graph is validated: the *asserted* ontology plus data, not HermiT's release. Validation must work on a
 researcher's file at once, without Java or a build, and must report what the file says; SHACL's own
@@ -190,12 +194,34 @@ def _parse_native(graph: Graph, file: Path, *, checked: bool = False) -> None:
 
 
 @dataclass
+class _Lossy:
+    """The data's literals that Oxigraph does not give back as written, by the triples that hold them.
+
+    Oxigraph stores XSD numbers, booleans and dates in a native encoding: ``"4.0"^^xsd:decimal`` comes back as
+    ``"4"``, ``"12"^^xsd:byte`` as ``"12"^^xsd:integer`` (so a correct ``sh:datatype xsd:byte`` would fail in a
+    query). Shapes whose paths reach these predicates go to pySHACL on an rdflib graph, which keeps every literal
+    as written; values that compiled SPARQL constraints report are mapped back to what the data wrote.
+    """
+
+    predicates: frozenset[Identifier] = frozenset()
+    originals: dict[tuple[Identifier, Identifier, Identifier], list[Literal]] = field(default_factory=dict)
+
+    def written(self, subject: Identifier, predicate: Identifier | None, value: Identifier | None) -> list:
+        """The data's own literal(s) behind a value Oxigraph returned for ``subject predicate value``."""
+        if isinstance(value, Literal) and predicate is not None:
+            found = self.originals.get((subject, predicate, value))
+            if found:
+                return list(found)
+        return [value]
+
+
+@dataclass
 class _Loaded:
     """The store and the files it was loaded from: the fallback parses the same files into rdflib."""
 
     store: ox.Store
     files: list[Path]
-    lossless: bool
+    lossy: _Lossy
 
 
 def _load_store(data_files: Sequence[Path] | None, include_ontology: bool) -> _Loaded:
@@ -213,30 +239,36 @@ def _load_store(data_files: Sequence[Path] | None, include_ontology: bool) -> _L
             parse_into(view, file)
     add_told_subsumptions(store)
     files = [Path(f) for f in (*reference, *data)]
-    return _Loaded(store, files, not _has_lossy_literals(files))
+    return _Loaded(store, files, _lossy_literals(files))
 
 
 _OX_FORMATS = {"ox-turtle": ox.RdfFormat.TURTLE, "ox-ntriples": ox.RdfFormat.N_TRIPLES, "ox-xml": ox.RdfFormat.RDF_XML}
+_EVERYTHING = frozenset({URIRef("urn:sarcoma-kg:any-predicate")})
 
 
-def _has_lossy_literals(files: Sequence[Path]) -> bool:
-    """True when a literal of the files would not come back from Oxigraph as written.
+def _triples(file: Path) -> Iterator[ox.Triple] | None:
+    fmt = _OX_FORMATS.get(parser_format(file))
+    if fmt is None:
+        return None
+    return iter(ox.parse(path=str(file), format=fmt, base_iri=file.absolute().as_uri()))
 
-    Oxigraph stores XSD numbers, booleans and dates in a native encoding: ``"4.0"^^xsd:decimal`` comes back as
-    ``"4"``, ``"12"^^xsd:byte`` as ``"12"^^xsd:integer`` (so a correct ``sh:datatype xsd:byte`` would fail). Such
-    data are validated by pySHACL on an rdflib graph, which keeps every literal as written. Each distinct typed
-    literal is round-tripped once through a scratch store (a few hundred in a 50k-case cohort).
-    """
+
+def _typed(obj: object) -> bool:
+    if not isinstance(obj, ox.Literal):
+        return False
+    return obj.datatype.value.startswith(str(XSD)) and obj.datatype.value != str(XSD.string)
+
+
+def _lossy_literals(files: Sequence[Path]) -> _Lossy:
+    """Find the literals of ``files`` that Oxigraph would change: each distinct typed literal is round-tripped
+    once through a scratch store (a few hundred in a 50k-case cohort); only when some change are the files read
+    again to find the triples that hold them."""
     candidates: set[tuple[str, str]] = set()
-    xsd, string = str(XSD), str(XSD.string)
     for file in files:
-        fmt = _OX_FORMATS.get(parser_format(file))
-        if fmt is None:  # JSON-LD: no cheap scan; assume the worst
-            return True
-        for triple in ox.parse(path=str(file), format=fmt, base_iri=file.absolute().as_uri()):
-            obj = triple.object
-            if isinstance(obj, ox.Literal) and obj.datatype.value.startswith(xsd) and obj.datatype.value != string:
-                candidates.add((obj.value, obj.datatype.value))
+        triples = _triples(file)
+        if triples is None:  # JSON-LD: no cheap scan; every shape with a path goes to pySHACL
+            return _Lossy(_EVERYTHING)
+        candidates.update((t.object.value, t.object.datatype.value) for t in triples if _typed(t.object))
     probe = ox.Store()
     predicate = ox.NamedNode("urn:sarcoma-kg:probe")
     ordered = sorted(candidates)
@@ -244,11 +276,23 @@ def _has_lossy_literals(files: Sequence[Path]) -> bool:
         ox.Quad(ox.NamedNode(f"urn:sarcoma-kg:probe:{i}"), predicate, ox.Literal(lex, datatype=ox.NamedNode(dt)))
         for i, (lex, dt) in enumerate(ordered)
     )
+    changed: dict[tuple[str, str], Literal] = {}
     for quad in probe:
         lex, dt = ordered[int(quad.subject.value.rsplit(":", 1)[1])]
         if quad.object.value != lex or quad.object.datatype.value != dt:
-            return True
-    return False
+            changed[(lex, dt)] = Literal(quad.object.value, datatype=URIRef(quad.object.datatype.value))
+    if not changed:
+        return _Lossy()
+    originals: dict[tuple[Identifier, Identifier, Identifier], list[Literal]] = {}
+    for file in files:
+        for t in _triples(file) or ():
+            if _typed(t.object) and (t.object.value, t.object.datatype.value) in changed:
+                canonical = changed[(t.object.value, t.object.datatype.value)]
+                key = (from_ox(t.subject), from_ox(t.predicate), canonical)
+                written = Literal(t.object.value, datatype=URIRef(t.object.datatype.value))
+                if written not in originals.setdefault(key, []):
+                    originals[key].append(written)
+    return _Lossy(frozenset(key[1] for key in originals), originals)
 
 
 _TOLD_SUBSUMPTIONS = f"""
@@ -474,6 +518,14 @@ def _path_pattern(shapes: Graph, path: Identifier) -> tuple[str, Identifier]:
     raise _Unsupported("complex property path")
 
 
+def _path_predicates(shapes: Graph, path: Identifier) -> set[Identifier]:
+    """The predicates of a compiled path: the IRI itself, or an alternative's members."""
+    if isinstance(path, URIRef):
+        return {path}
+    alternatives = shapes.value(path, SH.alternativePath)
+    return set(Collection(shapes, alternatives)) if alternatives is not None else set()
+
+
 def _default_message(key: URIRef, obj: Identifier | None) -> str:
     name = key.split("#")[-1]
     return f"value does not satisfy sh:{name}" + (f" {obj}" if obj is not None and key != SH["in"] else "")
@@ -499,7 +551,9 @@ def _compile_value_checks(
     return checks
 
 
-def _compile_property_shape(shapes: Graph, prop: Identifier, target: str) -> list[_Check]:
+def _compile_property_shape(
+    shapes: Graph, prop: Identifier, target: str, lossy: frozenset[Identifier] = frozenset()
+) -> list[_Check]:
     if _is_deactivated(shapes, prop):
         return []
     keys = set(shapes.predicates(prop)) - {RDF.type, RDFS.label, RDFS.comment}
@@ -510,6 +564,8 @@ def _compile_property_shape(shapes: Graph, prop: Identifier, target: str) -> lis
         raise _Unsupported("targets on a property shape")
     path_node = shapes.value(prop, SH.path)
     pattern, path = _path_pattern(shapes, path_node)
+    if lossy and not pattern.startswith("?v ") and lossy & (_path_predicates(shapes, path_node) | _EVERYTHING):
+        raise _Unsupported("values that Oxigraph rewrites (a literal not in its canonical form)")
     message = _message(shapes, prop)
     severity = _severity(shapes, prop)
     checks = _compile_value_checks(shapes, prop, target, pattern, path, message)
@@ -621,7 +677,12 @@ def _compile_sparql(
     )
 
 
-def _compile_shape(shapes: Graph, shape: Identifier, parameters: frozenset[Identifier] = frozenset()) -> list[_Check]:
+def _compile_shape(
+    shapes: Graph,
+    shape: Identifier,
+    parameters: frozenset[Identifier] = frozenset(),
+    lossy: frozenset[Identifier] = frozenset(),
+) -> list[_Check]:
     """Every check of one shape with targets; ``_Unsupported`` when pySHACL must take it.
 
     ``parameters`` are the parameters of the shapes graph's own constraint components (SHACL-SPARQL): a shape or
@@ -642,9 +703,12 @@ def _compile_shape(shapes: Graph, shape: Identifier, parameters: frozenset[Ident
         raise _Unsupported(", ".join(sorted(unknown)))
     checks = []
     for check in _compile_value_checks(shapes, shape, target, "BIND(?this AS ?v)", None, _message(shapes, shape)):
+        literal_targets = any(isinstance(n, Literal) for n in shapes.objects(shape, SH.targetNode))
+        if lossy and (literal_targets or lossy & ({*shapes.objects(shape, SH.targetObjectsOf)} | _EVERYTHING)):
+            raise _Unsupported("focus nodes may be literals that Oxigraph rewrites")
         checks.append(check)
     for prop in shapes.objects(shape, SH.property):
-        checks.extend(_compile_property_shape(shapes, prop, target))
+        checks.extend(_compile_property_shape(shapes, prop, target, lossy))
     for constraint in shapes.objects(shape, SH.sparql):
         if not _is_deactivated(shapes, constraint):
             checks.append(_compile_sparql(shapes, shape, constraint, target, None))
@@ -656,6 +720,17 @@ _PRE_BOUND = ("this", "shapesGraph", "currentShape", "value", "PATH")
 _QUERY_NOISE = re.compile(
     r'"""(?:.|\n)*?"""|\'\'\'(?:.|\n)*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>\s]*>|#[^\n]*'
 )
+
+
+def _shape_name(shapes: Graph, node: Identifier) -> str:
+    """A shape as a curator finds it in the file: its IRI, or for a blank property shape, its parent and path."""
+    if not isinstance(node, BNode):
+        return compact(node)
+    parent = shapes.value(predicate=SH.property, object=node)
+    path = shapes.value(node, SH.path)
+    if parent is not None:
+        return f"{_shape_name(shapes, parent)} (its property shape on {path_text(shapes, path) or 'no path'})"
+    return f"a blank-node shape on {path_text(shapes, path)}" if path is not None else "a blank-node shape"
 
 
 def _owner(shapes: Graph, node: Identifier) -> Identifier:
@@ -678,14 +753,15 @@ def _check_shapes(shapes: Graph) -> None:
         for shape, value in shapes.subject_objects(key):
             if not (isinstance(value, Literal) and re.fullmatch(r"\s*\+?[0-9]+\s*", str(value))):
                 raise InputError(
-                    f"shape {compact(shape)}: {compact(key)} must be a non-negative integer, not {compact(value)}"
+                    f"shape {_shape_name(shapes, shape)}: {compact(key)} must be a non-negative integer, "
+                    f"not {compact(value)}"
                 )
     names = set(_PRE_BOUND)
     for parameter_path in _custom_parameters(shapes):
         names.add(re.split(r"[#/]", str(parameter_path))[-1])
     for key in (SH.select, SH.ask):
         for node, text in shapes.subject_objects(key):
-            owner = compact(_owner(shapes, node))
+            owner = _shape_name(shapes, _owner(shapes, node))
             query = _QUERY_NOISE.sub(" ", str(text))
             found = re.search(r"\b(MINUS|VALUES|SERVICE)\b", query, re.I)
             if found:
@@ -794,7 +870,7 @@ def _render(term: Identifier | None, _graph: Graph | None = None) -> str:
 _PLACEHOLDER = re.compile(r"\{[?$]([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-def _run_check(store: ox.Store, check: _Check, prefixes: Graph) -> list[tuple]:
+def _run_check(store: ox.Store, check: _Check, prefixes: Graph, lossy: _Lossy) -> list[tuple]:
     try:
         solutions = store.query(check.query, use_default_graph_as_union=True)
     except (SyntaxError, ValueError, OSError) as exc:
@@ -818,7 +894,8 @@ def _run_check(store: ox.Store, check: _Check, prefixes: Graph) -> list[tuple]:
                 lambda m, b=bound: _render(b[m.group(1)], prefixes) if b.get(m.group(1)) is not None else m.group(0),
                 message,
             )
-        out.append((check.severity, focus, path, value, message, check.shape, check.component))
+        for written in lossy.written(focus, path, value) if lossy.originals else [value]:
+            out.append((check.severity, focus, path, written, message, check.shape, check.component))
     return out
 
 
@@ -838,8 +915,10 @@ def _fallback_graph(loaded: _Loaded | None, store: ox.Store) -> Graph:
     return graph
 
 
-def _run_pyshacl(data: Graph, shapes: Graph, path_structures: Graph) -> list[tuple]:
+def _run_pyshacl(data: Graph, shapes: Graph, path_structures: Graph, names: Sequence[str]) -> list[tuple]:
     import pyshacl
+
+    which = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
 
     try:
         _conforms, report, _text = pyshacl.validate(
@@ -851,9 +930,10 @@ def _run_pyshacl(data: Graph, shapes: Graph, path_structures: Graph) -> list[tup
             allow_warnings=True,
         )
     except Exception as exc:  # pyshacl raises its own and rdflib's errors for bad shapes
-        raise InputError(f"the shapes cannot be evaluated by pySHACL: {str(exc).strip().splitlines()[0]}") from exc
+        detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise InputError(f"shape {which}: cannot be evaluated (pySHACL: {detail})") from exc
     if not isinstance(report, Graph):
-        raise InputError(f"the shapes cannot be evaluated by pySHACL: {report}")
+        raise InputError(f"shape {which}: cannot be evaluated (pySHACL: {report})")
     out = []
     for node in report.objects(None, SH.result):
         severity_iri = report.value(node, SH.resultSeverity)
@@ -968,24 +1048,25 @@ def _validate(
     raw: list[tuple] = []
     compiled: set[Identifier] = set()
     roots = _root_shapes(shapes)
-    lossless = loaded is None or loaded.lossless
-    if Engine(engine) is Engine.FAST and lossless:
+    lossy = loaded.lossy if loaded is not None else _Lossy()
+    if Engine(engine) is Engine.FAST:
         parameters = _custom_parameters(shapes)
         for shape in progress(roots, desc="validating", unit="shape"):
             if _is_deactivated(shapes, shape):
                 compiled.add(shape)
                 continue
             try:
-                checks = _compile_shape(shapes, shape, parameters)
+                checks = _compile_shape(shapes, shape, parameters, lossy.predicates)
             except _Unsupported:
                 continue
             compiled.add(shape)
             for check in checks:
-                raw.extend(_run_check(store, check, shapes))
+                raw.extend(_run_check(store, check, shapes, lossy))
     path_structures = Graph()
     if set(roots) - compiled:
         rest = _shapes_without(shapes, compiled)
-        raw.extend(_run_pyshacl(_fallback_graph(loaded, store), rest, path_structures))
+        names = [_shape_name(shapes, shape) for shape in roots if shape not in compiled]
+        raw.extend(_run_pyshacl(_fallback_graph(loaded, store), rest, path_structures, names))
     labels: dict[Identifier, str | None] = {}
     results = []
     for severity, focus, path, value, message, shape, component, *custom in raw:
