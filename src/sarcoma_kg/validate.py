@@ -42,6 +42,7 @@ from enum import StrEnum
 from pathlib import Path
 
 import pyoxigraph as ox
+import rdflib
 from oxrdflib import OxigraphStore
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
@@ -181,6 +182,18 @@ def load_shapes(shapes_files: Sequence[str | os.PathLike[str]] | None = None) ->
 _RDFLIB_FORMATS = {"ox-turtle": "turtle", "ox-ntriples": "nt", "ox-xml": "xml", "ox-json-ld": "json-ld"}
 
 
+@contextlib.contextmanager
+def _as_written() -> Iterator[None]:
+    """rdflib rewrites literals it parses into a canonical form by default (``"1"^^xsd:boolean`` becomes
+    ``"true"``); its documented ``NORMALIZE_LITERALS`` switch keeps them as written while we parse."""
+    previous = rdflib.NORMALIZE_LITERALS
+    rdflib.NORMALIZE_LITERALS = False
+    try:
+        yield
+    finally:
+        rdflib.NORMALIZE_LITERALS = previous
+
+
 def _parse_native(graph: Graph, file: Path, *, checked: bool = False) -> None:
     """Parse with rdflib's own parser, for what pySHACL sees: Oxigraph's parser types simple literals as
     ``xsd:string``, which rdflib's matching (and so pySHACL) treats as a different term from the same text in a
@@ -188,7 +201,8 @@ def _parse_native(graph: Graph, file: Path, *, checked: bool = False) -> None:
     if not checked:
         parse_into(Graph(), file)
     try:
-        graph.parse(str(file), format=_RDFLIB_FORMATS[parser_format(file)])
+        with _as_written():
+            graph.parse(str(file), format=_RDFLIB_FORMATS[parser_format(file)])
     except Exception as exc:  # rdflib's parsers raise many types; the file parsed with Oxigraph already
         raise RdfSyntaxError(str(file), str(exc).split("\n")[0]) from exc
 
@@ -289,7 +303,7 @@ def _lossy_literals(files: Sequence[Path]) -> _Lossy:
             if _typed(t.object) and (t.object.value, t.object.datatype.value) in changed:
                 canonical = changed[(t.object.value, t.object.datatype.value)]
                 key = (from_ox(t.subject), from_ox(t.predicate), canonical)
-                written = Literal(t.object.value, datatype=URIRef(t.object.datatype.value))
+                written = Literal(t.object.value, datatype=URIRef(t.object.datatype.value), normalize=False)
                 if written not in originals.setdefault(key, []):
                     originals[key].append(written)
     return _Lossy(frozenset(key[1] for key in originals), originals)
@@ -362,8 +376,10 @@ class _Check:
     message: str
     path: Identifier | None
     value_is_focus: bool = False
+    substitutions: tuple[tuple[str, Identifier], ...] = ()  # pre-bound $shapesGraph / $currentShape
 
 
+SHAPES_GRAPH = URIRef("urn:sarcoma-kg:validate:shapes")
 _TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
 _IGNORED = {
     SH.name,
@@ -659,8 +675,8 @@ def _compile_sparql(
     if select is None or shapes.value(constraint, SH.ask) is not None:
         raise _Unsupported("sh:sparql without sh:select")
     text = str(select)
-    if re.search(r"\$(PATH|shapesGraph|currentShape)\b|\bMINUS\b|\bPREFIX\b|\bBASE\b", text, re.I):
-        raise _Unsupported("pre-bound variables or MINUS in sh:sparql")
+    if re.search(r"\$PATH\b|\bMINUS\b|\bPREFIX\b|\bBASE\b", text, re.I):
+        raise _Unsupported("$PATH or MINUS in sh:sparql")
     if len(re.findall(r"\bSELECT\b", text, re.I)) != 1:
         raise _Unsupported("nested SELECT in sh:sparql")
     head = _SELECT_HEAD.match(text)
@@ -670,11 +686,20 @@ def _compile_sparql(
         raise _Unsupported("$this inside a nested group: it must be pre-bound, not joined")
     body = text[head.end() :].replace("$this", "?this")
     projection = head.group("vars").replace("$this", "?this")
+    # $shapesGraph and $currentShape are pre-bound for real (Oxigraph's substitutions, which need them projected)
+    substitutions = tuple(
+        (name, value)
+        for name, value in (("shapesGraph", SHAPES_GRAPH), ("currentShape", shape))
+        if re.search(rf"[?$]{name}\b", text)
+    )
+    body = re.sub(r"\$(shapesGraph|currentShape)\b", r"?\1", body)
+    if substitutions and "*" not in projection:
+        projection += "".join(f" ?{name}" for name, _ in substitutions)
     query = f"{_prefixes(shapes, constraint)}\nSELECT DISTINCT {projection} WHERE {{ {target} {body}"
     message = _message(shapes, constraint, shape) or "SPARQL constraint not satisfied"
-    return _Check(
-        query, shape, SH.SPARQLConstraintComponent, _severity(shapes, shape), message, path, value_is_focus=path is None
-    )
+    severity = _severity(shapes, shape)
+    component = SH.SPARQLConstraintComponent
+    return _Check(query, shape, component, severity, message, path, path is None, substitutions)
 
 
 def _compile_shape(
@@ -870,15 +895,38 @@ def _render(term: Identifier | None, _graph: Graph | None = None) -> str:
 _PLACEHOLDER = re.compile(r"\{[?$]([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
+def _as_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> Identifier | None:
+    """A solution's term for the report: literals as the store holds them (rdflib would normalise
+    ``"none"^^xsd:boolean`` to ``"false"``)."""
+    if isinstance(term, ox.Literal) and not term.language:
+        return Literal(term.value, datatype=URIRef(term.datatype.value), normalize=False)
+    return from_ox(term)
+
+
 def _run_check(store: ox.Store, check: _Check, prefixes: Graph, lossy: _Lossy) -> list[tuple]:
+    """The results of one compiled check. One that pre-binds ``$shapesGraph`` sees the data as its default graph
+    and the shapes (loaded by the caller into ``SHAPES_GRAPH``) as the only named graph."""
     try:
-        solutions = store.query(check.query, use_default_graph_as_union=True)
+        if check.substitutions:
+            data_graphs = [
+                ox.NamedNode(str(g))
+                for g in (DATA_GRAPH, REFERENCE_GRAPH)
+                if next(store.quads_for_pattern(None, None, None, ox.NamedNode(str(g))), None) is not None
+            ]
+            solutions = store.query(
+                check.query,
+                substitutions={ox.Variable(name): to_ox(value) for name, value in check.substitutions},
+                default_graph=[ox.DefaultGraph(), *data_graphs],
+                named_graphs=[ox.NamedNode(str(SHAPES_GRAPH))],
+            )
+        else:
+            solutions = store.query(check.query, use_default_graph_as_union=True)
     except (SyntaxError, ValueError, OSError) as exc:
         raise InputError(f"shape {check.shape}: its constraint cannot be evaluated: {exc}") from exc
     names = {variable.value for variable in solutions.variables}
     out = []
     for solution in solutions:
-        bound = {name: from_ox(solution[name]) for name in names}
+        bound = {name: _as_rdflib(solution[name]) for name in names}
         focus = bound.get("this")
         if focus is None:
             continue
@@ -963,6 +1011,8 @@ def _shapes_without(shapes: Graph, compiled: set[Identifier]) -> Graph:
     for triple in shapes:
         if triple[0] in compiled and triple[1] in _TARGETS:
             continue
+        if triple[1] == SH.uniqueLang and not (isinstance(triple[2], Literal) and str(triple[2]) == "true"):
+            continue  # SHACL activates sh:uniqueLang with the literal true only ("1" is another literal)
         rest.add(triple)
     return rest
 
@@ -1049,6 +1099,7 @@ def _validate(
     compiled: set[Identifier] = set()
     roots = _root_shapes(shapes)
     lossy = loaded.lossy if loaded is not None else _Lossy()
+    needs_shapes: list[_Check] = []
     if Engine(engine) is Engine.FAST:
         parameters = _custom_parameters(shapes)
         for shape in progress(roots, desc="validating", unit="shape"):
@@ -1061,7 +1112,18 @@ def _validate(
                 continue
             compiled.add(shape)
             for check in checks:
-                raw.extend(_run_check(store, check, shapes, lossy))
+                if check.substitutions:
+                    needs_shapes.append(check)
+                else:
+                    raw.extend(_run_check(store, check, shapes, lossy))
+        if needs_shapes:
+            shapes_graph = ox.NamedNode(str(SHAPES_GRAPH))
+            store.extend(ox.Quad(to_ox(s), to_ox(p), to_ox(o), shapes_graph) for s, p, o in shapes)
+            try:
+                for check in needs_shapes:
+                    raw.extend(_run_check(store, check, shapes, lossy))
+            finally:
+                store.remove_graph(shapes_graph)
     path_structures = Graph()
     if set(roots) - compiled:
         rest = _shapes_without(shapes, compiled)
