@@ -101,3 +101,11 @@ def test_a_sparql_component_with_parameters_outside_sh_is_evaluated_not_ignored(
     assert [(r.focus_node, r.value) for r in report.results] == [
         (URIRef("http://example.org/component#a"), URIRef("http://example.org/component#Red"))
     ]
+
+
+def test_every_shipped_shape_is_compiled_so_cohorts_never_reach_the_slow_fallback() -> None:
+    from sarcoma_kg.validate import _compile_shape, _custom_parameters, _root_shapes, load_shapes
+
+    shapes = load_shapes()
+    for shape in _root_shapes(shapes):
+        assert _compile_shape(shapes, shape, _custom_parameters(shapes)), shape

@@ -641,31 +641,56 @@ def _prefixes(shapes: Graph, constraint: Identifier) -> str:
 
 _EXISTS = re.compile(r"\bEXISTS\s*\{", re.I)
 _THIS = re.compile(r"[?$]this\b")
+_NESTED = re.compile(r"\b(FILTER|BIND|OPTIONAL|SELECT|MINUS|SERVICE|GRAPH)\b", re.I)
+
+
+def _balanced(text: str, start: int, opening: str, closing: str) -> int:
+    """The index just past the bracket that closes the first ``opening`` at or after ``start``."""
+    i = text.find(opening, start)
+    if i < 0:
+        return len(text)
+    level = 0
+    while i < len(text):
+        level += (text[i] == opening) - (text[i] == closing)
+        i += 1
+        if level == 0:
+            break
+    return i
 
 
 def _this_in_nested_group(body: str) -> bool:
-    """True when ``$this`` occurs in a group nested in the WHERE clause (OPTIONAL, UNION, a sub-SELECT, ...).
+    """True when a group nested in the WHERE clause uses ``$this`` where joining differs from pre-binding.
 
-    The compiler joins the target pattern with the body, which equals SHACL's pre-binding of ``$this`` only at the
-    top level and inside FILTER (NOT) EXISTS; a FILTER or BIND in a nested group would see ``$this`` unbound.
+    The compiler joins the target pattern with the body. That equals SHACL's pre-binding of ``$this`` at the top
+    level, inside FILTER (NOT) EXISTS, and in triple patterns of nested groups (UNION branches); but a FILTER or
+    BIND in a nested group, or an OPTIONAL or sub-SELECT there, would see ``$this`` unbound.
     """
     depth, i = 0, 0
     while i < len(body):
         exists = _EXISTS.match(body, i)
         if exists:
-            level, i = 1, exists.end()
-            while i < len(body) and level:
-                level += {"{": 1, "}": -1}.get(body[i], 0)
-                i += 1
+            i = _balanced(body, exists.end() - 1, "{", "}")
+            continue
+        keyword = _NESTED.match(body, i) if depth > 0 and (i == 0 or not body[i - 1].isalnum()) else None
+        if keyword and not _EXISTS.match(body, _skip_not(body, keyword.end())):
+            word = keyword.group(1).upper()
+            end = _balanced(body, i, "(", ")") if word in ("FILTER", "BIND") else _balanced(body, i, "{", "}")
+            if _THIS.search(body, i, end):
+                return True
+            i = end
             continue
         if body[i] == "{":
             depth += 1
         elif body[i] == "}":
             depth -= 1
-        elif depth > 0 and _THIS.match(body, i):
-            return True
         i += 1
     return False
+
+
+def _skip_not(text: str, i: int) -> int:
+    """Past spaces and a NOT, so ``FILTER NOT EXISTS`` is recognised as an EXISTS."""
+    match = re.compile(r"\s*(NOT\s+)?", re.I).match(text, i)
+    return match.end() if match else i
 
 
 def _compile_sparql(
