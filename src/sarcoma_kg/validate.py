@@ -253,7 +253,8 @@ def _load_store(data_files: Sequence[Path] | None, include_ontology: bool) -> _L
             parse_into(view, file)
     add_told_subsumptions(store)
     files = [Path(f) for f in (*reference, *data)]
-    return _Loaded(store, files, _lossy_literals(files))
+    # the packaged ontology and knowledge base are only looked up; their literals are not what is validated
+    return _Loaded(store, files, _lossy_literals([Path(f) for f in data]))
 
 
 _OX_FORMATS = {"ox-turtle": ox.RdfFormat.TURTLE, "ox-ntriples": ox.RdfFormat.N_TRIPLES, "ox-xml": ox.RdfFormat.RDF_XML}
@@ -277,12 +278,15 @@ def _lossy_literals(files: Sequence[Path]) -> _Lossy:
     """Find the literals of ``files`` that Oxigraph would change: each distinct typed literal is round-tripped
     once through a scratch store (a few hundred in a 50k-case cohort); only when some change are the files read
     again to find the triples that hold them."""
-    candidates: set[tuple[str, str]] = set()
+    candidates: set = set()
     for file in files:
         triples = _triples(file)
         if triples is None:  # JSON-LD: no cheap scan; every shape with a path goes to pySHACL
             return _Lossy(_EVERYTHING)
-        candidates.update((t.object.value, t.object.datatype.value) for t in triples if _typed(t.object))
+        literal = ox.Literal
+        objects = (t.object for t in triples)
+        candidates.update(o for o in objects if type(o) is literal)  # distinct literals first: cheap
+    candidates = {(o.value, o.datatype.value) for o in candidates if _typed(o)}
     probe = ox.Store()
     predicate = ox.NamedNode("urn:sarcoma-kg:probe")
     ordered = sorted(candidates)
