@@ -58,6 +58,7 @@ from .progress import progress
 __all__ = [
     "DATA_GRAPH",
     "REFERENCE_GRAPH",
+    "SHAPES_GRAPH",
     "SHAPES_NAMESPACE",
     "Engine",
     "Severity",
