@@ -993,7 +993,9 @@ def _fallback_graph(loaded: _Loaded | None, store: ox.Store) -> Graph:
     return graph
 
 
-def _run_pyshacl(data: Graph, shapes: Graph, path_structures: Graph, names: Sequence[str]) -> list[tuple]:
+def _run_pyshacl(
+    data: Graph, shapes: Graph, path_structures: Graph, names: Sequence[str], focus_nodes: list[URIRef] | None = None
+) -> list[tuple]:
     import pyshacl
 
     which = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
@@ -1006,6 +1008,7 @@ def _run_pyshacl(data: Graph, shapes: Graph, path_structures: Graph, names: Sequ
             inplace=True,
             advanced=True,
             allow_warnings=True,
+            focus_nodes=focus_nodes,
         )
     except Exception as exc:  # pyshacl raises its own and rdflib's errors for bad shapes
         detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
@@ -1045,6 +1048,19 @@ def _shapes_without(shapes: Graph, compiled: set[Identifier]) -> Graph:
             continue  # SHACL activates sh:uniqueLang with the literal true only ("1" is another literal)
         rest.add(triple)
     return rest
+
+
+def _has_reference(store: ox.Store) -> bool:
+    return next(iter(store.quads_for_pattern(None, None, None, ox.NamedNode(str(REFERENCE_GRAPH)))), None) is not None
+
+
+def _data_iris(store: ox.Store) -> list[URIRef]:
+    """The IRIs the user's files mention (as subject or object)."""
+    query = (
+        f"SELECT DISTINCT ?n WHERE {{ GRAPH <{DATA_GRAPH}> {{ {{ ?n ?p ?o }} UNION {{ ?s ?p ?n }} }} "
+        "FILTER(isIRI(?n)) }"
+    )
+    return sorted(URIRef(row["n"].value) for row in store.query(query))
 
 
 def _label(store: ox.Store, node: Identifier) -> str | None:
@@ -1158,7 +1174,12 @@ def _validate(
     if set(roots) - compiled:
         rest = _shapes_without(shapes, compiled)
         names = [_shape_name(shapes, shape) for shape in roots if shape not in compiled]
-        raw.extend(_run_pyshacl(_fallback_graph(loaded, store), rest, path_structures, names))
+        # Engine.PYSHACL on user files beside the knowledge base: pySHACL on the file's IRIs only (it would
+        # otherwise validate the whole knowledge base, minutes); the compiled engine's fallback is never restricted,
+        # since pySHACL then skips literal and blank-node focus nodes.
+        focus = _data_iris(store) if Engine(engine) is Engine.PYSHACL and user_data and _has_reference(store) else None
+        if focus != []:  # an empty file has nothing to report
+            raw.extend(_run_pyshacl(_fallback_graph(loaded, store), rest, path_structures, names, focus))
     labels: dict[Identifier, str | None] = {}
     results = []
     for severity, focus, path, value, message, shape, component, *custom in raw:
