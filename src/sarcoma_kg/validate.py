@@ -929,6 +929,8 @@ def _as_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> Identif
     """A solution's term for the report: literals as the store holds them (rdflib would normalise
     ``"none"^^xsd:boolean`` to ``"false"``)."""
     if isinstance(term, ox.Literal) and not term.language:
+        if term.datatype.value == str(XSD.string):  # a simple literal, as rdflib (and pySHACL) write it
+            return Literal(term.value)
         return Literal(term.value, datatype=URIRef(term.datatype.value), normalize=False)
     return from_ox(term)
 
