@@ -50,10 +50,11 @@ from rdflib.namespace import OWL, RDF, RDFS, XSD
 from rdflib.term import Identifier
 
 from . import paths
-from .errors import EnvironmentProblem, InputError, RdfSyntaxError
+from .errors import EnvironmentProblem, InputError, QueryError, RdfSyntaxError
 from .graph import from_ox, parse_into, parser_format, to_ox
 from .namespaces import PREFIXES, SH, bind_prefixes
 from .progress import progress
+from .services import check_services
 
 __all__ = [
     "DATA_GRAPH",
@@ -239,14 +240,22 @@ class _Loaded:
     lossy: _Lossy
 
 
-def _load_store(data_files: Sequence[Path] | None, include_ontology: bool) -> _Loaded:
+def _load_store(
+    data_files: Sequence[Path] | None,
+    include_ontology: bool,
+    ontology: Path | None = None,
+    kb_data: Sequence[Path] | None = None,
+) -> _Loaded:
     """User files go to ``DATA_GRAPH``; the ontology and the knowledge base they may refer to (its sources,
-    for instance) to ``REFERENCE_GRAPH``. Without user files the knowledge base itself is the data."""
+    for instance) to ``REFERENCE_GRAPH``. Without user files the knowledge base itself is the data.
+    ``ontology``/``kb_data`` replace the packaged ones (``--ontology``/``--data``, as on every command)."""
     store = ox.Store()
+    onto = ontology if ontology is not None else paths.ontology_file()
+    kb = list(kb_data) if kb_data else paths.data_files()
     if data_files is None:
-        reference, data = [paths.ontology_file()], paths.data_files()
+        reference, data = [onto], kb
     else:
-        reference = [paths.ontology_file(), *paths.data_files()] if include_ontology else []
+        reference = [onto, *kb] if include_ontology else []
         data = list(data_files)
     for files, name in ((reference, REFERENCE_GRAPH), (data, DATA_GRAPH)):
         view = Graph(store=OxigraphStore(store=store), identifier=name)
@@ -824,6 +833,10 @@ def _check_shapes(shapes: Graph) -> None:
                     f"shape {owner}: its SPARQL query uses {found.group(1).upper()}, which SHACL does not allow in "
                     "constraints: rewrite it without"
                 )
+            try:  # the project's SERVICE scan too (it also reads \\u escapes)
+                check_services(str(text))
+            except QueryError as exc:
+                raise InputError(f"shape {owner}: {exc}") from exc
             assigned = re.search(r"\bAS\s*[?$](" + "|".join(map(re.escape, sorted(names))) + r")\b", query)
             if assigned:
                 raise InputError(
@@ -1112,6 +1125,8 @@ def validate(
     shapes_files: Sequence[str | os.PathLike[str]] | None = None,
     include_ontology: bool = True,
     engine: Engine = Engine.FAST,
+    ontology: str | os.PathLike[str] | None = None,
+    kb_data: Sequence[str | os.PathLike[str]] | None = None,
 ) -> ValidationReport:
     """Validate ``data_files`` (with the ontology) or, when None, the knowledge base, against the shapes.
 
@@ -1123,7 +1138,12 @@ def validate(
     if shapes_files and not _has_shapes(shapes):
         names = ", ".join(str(f) for f in shapes_files)
         raise InputError(f"{names}: no SHACL shapes in the file (nothing uses the sh: vocabulary): nothing to validate")
-    loaded = _load_store(files, include_ontology)
+    loaded = _load_store(
+        files,
+        include_ontology,
+        Path(ontology) if ontology is not None else None,
+        [Path(f) for f in kb_data] if kb_data else None,
+    )
     with _quiet_rdflib():
         return _validate(loaded.store, shapes, engine, files is not None, loaded)
 
