@@ -66,6 +66,9 @@ lint: install ## ruff check and format check
 bench: install system-deps ## Benchmark at cohort scale (1k/10k/50k cases, ~12 min on 2 cores): bench/results/latest.{md,json}
 	$(BIN)/python bench/run.py --sizes $(BENCH_SIZES) --out bench/results --work bench/work
 
+bench-shacl: install system-deps ## Only the SHACL rows of the benchmark (ours, Jena, pyshacl): bench/results/shacl/latest.{md,json}
+	$(BIN)/python bench/run.py --only shacl --sizes $(BENCH_SIZES) --out bench/results/shacl --work bench/work
+
 release: install ## Dated release in dist/releases/<version>/ (PREVIOUS=old/sarcoma-kg-full.ttl adds diff.md/.tsv)
 	$(CLI) build --out $(DIST)
 	$(CLI) release --out $(DIST)/releases --build-dir $(DIST) $(if $(PREVIOUS),--previous $(PREVIOUS))
@@ -76,4 +79,4 @@ imports: install ## Regenerate the import modules (ontology/imports/ncit-import.
 clean: ## Remove build products (keeps .venv)
 	rm -rf $(DIST) bench/work .pytest_cache
 
-.PHONY: help install java-check system-deps run test lint bench release imports clean
+.PHONY: help install java-check system-deps run test lint bench bench-shacl release imports clean

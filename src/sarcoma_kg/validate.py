@@ -8,10 +8,14 @@ focus nodes at once (Oxigraph runs it in milliseconds). The compiled subset is w
 property shapes with a predicate or inverse path, ``sh:minCount``, ``sh:maxCount``, ``sh:datatype`` (including
 ill-formed lexical forms), ``sh:class``, ``sh:nodeKind``, ``sh:in``, ``sh:min/maxInclusive``,
 ``sh:min/maxExclusive``, ``sh:pattern``, ``sh:min/maxLength``, ``sh:hasValue``, ``sh:or`` of such value
-constraints, and ``sh:sparql`` SELECT constraints whose body binds ``$this``. Any shape using something else
-(``sh:node``, ``sh:closed``, complex paths, ``$PATH``, nested SELECT or MINUS, ...) is handed, unchanged, to
-pySHACL over the same Oxigraph data, and its results are merged into the same W3C report; so no SHACL feature is
-given up. A test runs every fixture through both engines and asserts identical results.
+constraints, and ``sh:sparql`` SELECT constraints whose body binds ``$this`` at its top level. Any shape using
+something else (``sh:node``, ``sh:closed``, complex paths, ``$PATH``, SPARQL-based constraint components, custom
+severities, ``$this`` inside a nested group, which SHACL pre-binds rather than joins, ...) is handed, unchanged,
+to pySHACL on an rdflib graph of the same files, and its results are merged into the same W3C report; so no SHACL
+feature is given up. The same holds for property shapes whose values include literals Oxigraph would store in
+another form (``"4.0"^^xsd:decimal`` as ``"4"``): rdflib keeps them as written. What SHACL says must not be
+evaluated (MINUS, VALUES, SERVICE in a constraint; counts that are not integers) is refused up front with an
+``InputError`` naming the shape. The W3C SHACL test suite runs in ``make test`` (``tests/test_validate_w3c.py``).
 
 Which graph is validated: the *asserted* ontology plus data, not HermiT's release. Validation must work on a
 researcher's file at once, without Java or a build, and must report what the file says; SHACL's own
@@ -38,16 +42,16 @@ from enum import StrEnum
 from pathlib import Path
 
 import pyoxigraph as ox
+import rdflib
 from oxrdflib import OxigraphStore
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
-from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 from rdflib.term import Identifier
 
 from . import paths
-from .errors import EnvironmentProblem, InputError
-from .graph import StoreKind, from_ox, new_graph, parse_into, to_ox
+from .errors import EnvironmentProblem, InputError, QueryError, RdfSyntaxError
+from .graph import from_ox, parse_into, parser_format, to_ox
 from .namespaces import PREFIXES, SH, bind_prefixes
 from .progress import progress
 from .services import check_services
@@ -55,6 +59,7 @@ from .services import check_services
 __all__ = [
     "DATA_GRAPH",
     "REFERENCE_GRAPH",
+    "SHAPES_GRAPH",
     "SHAPES_NAMESPACE",
     "Engine",
     "Severity",
@@ -118,6 +123,7 @@ class ValidationResult:
     source_shape: Identifier
     component: URIRef | None
     path_text: str = ""
+    severity_iri: URIRef | None = None  # a custom severity's IRI (counted as ``severity`` for --fail-on)
 
     def sort_key(self) -> tuple:
         return (
@@ -126,6 +132,8 @@ class ValidationResult:
             self.severity.rank,
             self.message,
             _term_key(self.value),
+            _term_key(self.source_shape),
+            str(self.component or ""),
         )
 
 
@@ -167,14 +175,69 @@ def load_shapes(shapes_files: Sequence[str | os.PathLike[str]] | None = None) ->
     files = list(shapes_files) if shapes_files else paths.shapes_files()
     if not files:
         raise EnvironmentProblem(f"no shapes found in {paths.shapes_dir()}: reinstall sarcoma-kg")
-    graph = new_graph(StoreKind.MEMORY)
+    graph = bind_prefixes(Graph())
     for file in files:
-        parse_into(graph, file)
-    # SPARQL-based constraints run on the engine: a SERVICE in one would make validation call out (SSRF).
-    for predicate in (SH.select, SH.ask, SH.construct):
-        for text in graph.objects(None, predicate):
-            check_services(str(text))
+        _parse_native(graph, Path(file))
     return graph
+
+
+_RDFLIB_FORMATS = {"ox-turtle": "turtle", "ox-ntriples": "nt", "ox-xml": "xml", "ox-json-ld": "json-ld"}
+
+
+@contextlib.contextmanager
+def _as_written() -> Iterator[None]:
+    """rdflib rewrites literals it parses into a canonical form by default (``"1"^^xsd:boolean`` becomes
+    ``"true"``); its documented ``NORMALIZE_LITERALS`` switch keeps them as written while we parse."""
+    previous = rdflib.NORMALIZE_LITERALS
+    rdflib.NORMALIZE_LITERALS = False
+    try:
+        yield
+    finally:
+        rdflib.NORMALIZE_LITERALS = previous
+
+
+def _parse_native(graph: Graph, file: Path, *, checked: bool = False) -> None:
+    """Parse with rdflib's own parser, for what pySHACL sees: Oxigraph's parser types simple literals as
+    ``xsd:string``, which rdflib's matching (and so pySHACL) treats as a different term from the same text in a
+    query or a shape. The file is first checked by Oxigraph's parser, so syntax errors read as everywhere else."""
+    if not checked:
+        parse_into(Graph(), file)
+    try:
+        with _as_written():
+            graph.parse(str(file), format=_RDFLIB_FORMATS[parser_format(file)])
+    except Exception as exc:  # rdflib's parsers raise many types; the file parsed with Oxigraph already
+        raise RdfSyntaxError(str(file), str(exc).split("\n")[0]) from exc
+
+
+@dataclass
+class _Lossy:
+    """The data's literals that Oxigraph does not give back as written, by the triples that hold them.
+
+    Oxigraph stores XSD numbers, booleans and dates in a native encoding: ``"4.0"^^xsd:decimal`` comes back as
+    ``"4"``, ``"12"^^xsd:byte`` as ``"12"^^xsd:integer`` (so a correct ``sh:datatype xsd:byte`` would fail in a
+    query). Shapes whose paths reach these predicates go to pySHACL on an rdflib graph, which keeps every literal
+    as written; values that compiled SPARQL constraints report are mapped back to what the data wrote.
+    """
+
+    predicates: frozenset[Identifier] = frozenset()
+    originals: dict[tuple[Identifier, Identifier, Identifier], list[Literal]] = field(default_factory=dict)
+
+    def written(self, subject: Identifier, predicate: Identifier | None, value: Identifier | None) -> list:
+        """The data's own literal(s) behind a value Oxigraph returned for ``subject predicate value``."""
+        if isinstance(value, Literal) and predicate is not None:
+            found = self.originals.get((subject, predicate, value))
+            if found:
+                return list(found)
+        return [value]
+
+
+@dataclass
+class _Loaded:
+    """The store and the files it was loaded from: the fallback parses the same files into rdflib."""
+
+    store: ox.Store
+    files: list[Path]
+    lossy: _Lossy
 
 
 def _load_store(
@@ -182,7 +245,7 @@ def _load_store(
     include_ontology: bool,
     ontology: Path | None = None,
     kb_data: Sequence[Path] | None = None,
-) -> ox.Store:
+) -> _Loaded:
     """User files go to ``DATA_GRAPH``; the ontology and the knowledge base they may refer to (its sources,
     for instance) to ``REFERENCE_GRAPH``. Without user files the knowledge base itself is the data.
     ``ontology``/``kb_data`` replace the packaged ones (``--ontology``/``--data``, as on every command)."""
@@ -199,7 +262,65 @@ def _load_store(
         for file in files:
             parse_into(view, file)
     add_told_subsumptions(store)
-    return store
+    files = [Path(f) for f in (*reference, *data)]
+    # the packaged ontology and knowledge base are only looked up; their literals are not what is validated
+    return _Loaded(store, files, _lossy_literals([Path(f) for f in data]))
+
+
+_OX_FORMATS = {"ox-turtle": ox.RdfFormat.TURTLE, "ox-ntriples": ox.RdfFormat.N_TRIPLES, "ox-xml": ox.RdfFormat.RDF_XML}
+_EVERYTHING = frozenset({URIRef("urn:sarcoma-kg:any-predicate")})
+
+
+def _triples(file: Path) -> Iterator[ox.Triple] | None:
+    fmt = _OX_FORMATS.get(parser_format(file))
+    if fmt is None:
+        return None
+    return iter(ox.parse(path=str(file), format=fmt, base_iri=file.absolute().as_uri()))
+
+
+def _typed(obj: object) -> bool:
+    if not isinstance(obj, ox.Literal):
+        return False
+    return obj.datatype.value.startswith(str(XSD)) and obj.datatype.value != str(XSD.string)
+
+
+def _lossy_literals(files: Sequence[Path]) -> _Lossy:
+    """Find the literals of ``files`` that Oxigraph would change: each distinct typed literal is round-tripped
+    once through a scratch store (a few hundred in a 50k-case cohort); only when some change are the files read
+    again to find the triples that hold them."""
+    candidates: set = set()
+    for file in files:
+        triples = _triples(file)
+        if triples is None:  # JSON-LD: no cheap scan; every shape with a path goes to pySHACL
+            return _Lossy(_EVERYTHING)
+        literal = ox.Literal
+        objects = (t.object for t in triples)
+        candidates.update(o for o in objects if type(o) is literal)  # distinct literals first: cheap
+    candidates = {(o.value, o.datatype.value) for o in candidates if _typed(o)}
+    probe = ox.Store()
+    predicate = ox.NamedNode("urn:sarcoma-kg:probe")
+    ordered = sorted(candidates)
+    probe.extend(
+        ox.Quad(ox.NamedNode(f"urn:sarcoma-kg:probe:{i}"), predicate, ox.Literal(lex, datatype=ox.NamedNode(dt)))
+        for i, (lex, dt) in enumerate(ordered)
+    )
+    changed: dict[tuple[str, str], Literal] = {}
+    for quad in probe:
+        lex, dt = ordered[int(quad.subject.value.rsplit(":", 1)[1])]
+        if quad.object.value != lex or quad.object.datatype.value != dt:
+            changed[(lex, dt)] = Literal(quad.object.value, datatype=URIRef(quad.object.datatype.value))
+    if not changed:
+        return _Lossy()
+    originals: dict[tuple[Identifier, Identifier, Identifier], list[Literal]] = {}
+    for file in files:
+        for t in _triples(file) or ():
+            if _typed(t.object) and (t.object.value, t.object.datatype.value) in changed:
+                canonical = changed[(t.object.value, t.object.datatype.value)]
+                key = (from_ox(t.subject), from_ox(t.predicate), canonical)
+                written = Literal(t.object.value, datatype=URIRef(t.object.datatype.value), normalize=False)
+                if written not in originals.setdefault(key, []):
+                    originals[key].append(written)
+    return _Lossy(frozenset(key[1] for key in originals), originals)
 
 
 _TOLD_SUBSUMPTIONS = f"""
@@ -269,8 +390,10 @@ class _Check:
     message: str
     path: Identifier | None
     value_is_focus: bool = False
+    substitutions: tuple[tuple[str, Identifier], ...] = ()  # pre-bound $shapesGraph / $currentShape
 
 
+SHAPES_GRAPH = URIRef("urn:sarcoma-kg:validate:shapes")
 _TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
 _IGNORED = {
     SH.name,
@@ -399,7 +522,10 @@ def _message(shapes: Graph, *nodes: Identifier) -> str | None:
 
 
 def _severity(shapes: Graph, shape: Identifier) -> Severity:
-    return Severity.from_iri(shapes.value(shape, SH.severity))
+    iri = shapes.value(shape, SH.severity)
+    if iri is not None and iri not in {member.iri for member in Severity}:
+        raise _Unsupported(f"custom severity {iri}")
+    return Severity.from_iri(iri)
 
 
 def _is_deactivated(shapes: Graph, node: Identifier) -> bool:
@@ -420,6 +546,14 @@ def _path_pattern(shapes: Graph, path: Identifier) -> tuple[str, Identifier]:
         if members and all(isinstance(m, URIRef) for m in members):
             return f"?this ({'|'.join(m.n3() for m in members)}) ?v .", path
     raise _Unsupported("complex property path")
+
+
+def _path_predicates(shapes: Graph, path: Identifier) -> set[Identifier]:
+    """The predicates of a compiled path: the IRI itself, or an alternative's members."""
+    if isinstance(path, URIRef):
+        return {path}
+    alternatives = shapes.value(path, SH.alternativePath)
+    return set(Collection(shapes, alternatives)) if alternatives is not None else set()
 
 
 def _default_message(key: URIRef, obj: Identifier | None) -> str:
@@ -447,7 +581,9 @@ def _compile_value_checks(
     return checks
 
 
-def _compile_property_shape(shapes: Graph, prop: Identifier, target: str) -> list[_Check]:
+def _compile_property_shape(
+    shapes: Graph, prop: Identifier, target: str, lossy: frozenset[Identifier] = frozenset()
+) -> list[_Check]:
     if _is_deactivated(shapes, prop):
         return []
     keys = set(shapes.predicates(prop)) - {RDF.type, RDFS.label, RDFS.comment}
@@ -458,6 +594,8 @@ def _compile_property_shape(shapes: Graph, prop: Identifier, target: str) -> lis
         raise _Unsupported("targets on a property shape")
     path_node = shapes.value(prop, SH.path)
     pattern, path = _path_pattern(shapes, path_node)
+    if lossy and not pattern.startswith("?v ") and lossy & (_path_predicates(shapes, path_node) | _EVERYTHING):
+        raise _Unsupported("values that Oxigraph rewrites (a literal not in its canonical form)")
     message = _message(shapes, prop)
     severity = _severity(shapes, prop)
     checks = _compile_value_checks(shapes, prop, target, pattern, path, message)
@@ -496,14 +634,77 @@ _SELECT_HEAD = re.compile(r"^\s*SELECT\s+(DISTINCT\s+|REDUCED\s+)?(?P<vars>.*?)\
 
 
 def _prefixes(shapes: Graph, constraint: Identifier) -> str:
+    """The PREFIX lines of a SPARQL constraint: the ``sh:declare`` of its ``sh:prefixes`` and of every ontology
+    these reach through ``owl:imports``."""
     lines = []
-    for prefixes in shapes.objects(constraint, SH.prefixes):
+    seen: set[Identifier] = set()
+    todo = list(shapes.objects(constraint, SH.prefixes))
+    while todo:
+        prefixes = todo.pop()
+        if prefixes in seen:
+            continue
+        seen.add(prefixes)
+        todo.extend(shapes.objects(prefixes, OWL.imports))
         for declaration in shapes.objects(prefixes, SH.declare):
             prefix = shapes.value(declaration, SH.prefix)
             namespace = shapes.value(declaration, SH.namespace)
             if prefix is not None and namespace is not None:
                 lines.append(f"PREFIX {prefix}: <{namespace}>")
     return "\n".join(sorted(set(lines)))
+
+
+_EXISTS = re.compile(r"\bEXISTS\s*\{", re.I)
+_THIS = re.compile(r"[?$]this\b")
+_NESTED = re.compile(r"\b(FILTER|BIND|OPTIONAL|SELECT|MINUS|SERVICE|GRAPH)\b", re.I)
+
+
+def _balanced(text: str, start: int, opening: str, closing: str) -> int:
+    """The index just past the bracket that closes the first ``opening`` at or after ``start``."""
+    i = text.find(opening, start)
+    if i < 0:
+        return len(text)
+    level = 0
+    while i < len(text):
+        level += (text[i] == opening) - (text[i] == closing)
+        i += 1
+        if level == 0:
+            break
+    return i
+
+
+def _this_in_nested_group(body: str) -> bool:
+    """True when a group nested in the WHERE clause uses ``$this`` where joining differs from pre-binding.
+
+    The compiler joins the target pattern with the body. That equals SHACL's pre-binding of ``$this`` at the top
+    level, inside FILTER (NOT) EXISTS, and in triple patterns of nested groups (UNION branches); but a FILTER or
+    BIND in a nested group, or an OPTIONAL or sub-SELECT there, would see ``$this`` unbound.
+    """
+    depth, i = 0, 0
+    while i < len(body):
+        exists = _EXISTS.match(body, i)
+        if exists:
+            i = _balanced(body, exists.end() - 1, "{", "}")
+            continue
+        keyword = _NESTED.match(body, i) if depth > 0 and (i == 0 or not body[i - 1].isalnum()) else None
+        if keyword and not _EXISTS.match(body, _skip_not(body, keyword.end())):
+            word = keyword.group(1).upper()
+            end = _balanced(body, i, "(", ")") if word in ("FILTER", "BIND") else _balanced(body, i, "{", "}")
+            if _THIS.search(body, i, end):
+                return True
+            i = end
+            continue
+        if body[i] == "{":
+            depth += 1
+        elif body[i] == "}":
+            depth -= 1
+        i += 1
+    return False
+
+
+def _skip_not(text: str, i: int) -> int:
+    """Past spaces and a NOT, so ``FILTER NOT EXISTS`` is recognised as an EXISTS."""
+    match = re.compile(r"\s*(NOT\s+)?", re.I).match(text, i)
+    return match.end() if match else i
 
 
 def _compile_sparql(
@@ -513,24 +714,48 @@ def _compile_sparql(
     if select is None or shapes.value(constraint, SH.ask) is not None:
         raise _Unsupported("sh:sparql without sh:select")
     text = str(select)
-    if re.search(r"\$(PATH|shapesGraph|currentShape)\b|\bMINUS\b|\bPREFIX\b|\bBASE\b", text, re.I):
-        raise _Unsupported("pre-bound variables or MINUS in sh:sparql")
+    if re.search(r"\$PATH\b|\bMINUS\b|\bPREFIX\b|\bBASE\b", text, re.I):
+        raise _Unsupported("$PATH or MINUS in sh:sparql")
     if len(re.findall(r"\bSELECT\b", text, re.I)) != 1:
         raise _Unsupported("nested SELECT in sh:sparql")
     head = _SELECT_HEAD.match(text)
     if head is None or not re.search(r"[?$]this\b|\*", head.group("vars")):
         raise _Unsupported("sh:sparql SELECT must project $this")
+    if _this_in_nested_group(_QUERY_NOISE.sub(" ", text[head.end() :])):
+        raise _Unsupported("$this inside a nested group: it must be pre-bound, not joined")
     body = text[head.end() :].replace("$this", "?this")
     projection = head.group("vars").replace("$this", "?this")
+    # $shapesGraph and $currentShape are pre-bound for real (Oxigraph's substitutions, which need them projected)
+    substitutions = tuple(
+        (name, value)
+        for name, value in (("shapesGraph", SHAPES_GRAPH), ("currentShape", shape))
+        if re.search(rf"[?$]{name}\b", text)
+    )
+    body = re.sub(r"\$(shapesGraph|currentShape)\b", r"?\1", body)
+    if substitutions and "*" not in projection:
+        projection += "".join(f" ?{name}" for name, _ in substitutions)
     query = f"{_prefixes(shapes, constraint)}\nSELECT DISTINCT {projection} WHERE {{ {target} {body}"
     message = _message(shapes, constraint, shape) or "SPARQL constraint not satisfied"
-    return _Check(
-        query, shape, SH.SPARQLConstraintComponent, _severity(shapes, shape), message, path, value_is_focus=path is None
-    )
+    severity = _severity(shapes, shape)
+    component = SH.SPARQLConstraintComponent
+    return _Check(query, shape, component, severity, message, path, path is None, substitutions)
 
 
-def _compile_shape(shapes: Graph, shape: Identifier) -> list[_Check]:
-    """Every check of one shape with targets; ``_Unsupported`` when pySHACL must take it."""
+def _compile_shape(
+    shapes: Graph,
+    shape: Identifier,
+    parameters: frozenset[Identifier] = frozenset(),
+    lossy: frozenset[Identifier] = frozenset(),
+) -> list[_Check]:
+    """Every check of one shape with targets; ``_Unsupported`` when pySHACL must take it.
+
+    ``parameters`` are the parameters of the shapes graph's own constraint components (SHACL-SPARQL): a shape or
+    property shape using one goes to pySHACL, since such a parameter, in any namespace, is a constraint.
+    """
+    for node in (shape, *shapes.objects(shape, SH.property)):
+        used = set(shapes.predicates(node)) & parameters
+        if used:
+            raise _Unsupported("constraint component parameters " + ", ".join(sorted(map(str, used))))
     if (shape, RDF.type, RDFS.Class) in shapes:
         raise _Unsupported("implicit class target")
     target = _target_pattern(shapes, shape)
@@ -542,13 +767,95 @@ def _compile_shape(shapes: Graph, shape: Identifier) -> list[_Check]:
         raise _Unsupported(", ".join(sorted(unknown)))
     checks = []
     for check in _compile_value_checks(shapes, shape, target, "BIND(?this AS ?v)", None, _message(shapes, shape)):
+        literal_targets = any(isinstance(n, Literal) for n in shapes.objects(shape, SH.targetNode))
+        if lossy and (literal_targets or lossy & ({*shapes.objects(shape, SH.targetObjectsOf)} | _EVERYTHING)):
+            raise _Unsupported("focus nodes may be literals that Oxigraph rewrites")
         checks.append(check)
     for prop in shapes.objects(shape, SH.property):
-        checks.extend(_compile_property_shape(shapes, prop, target))
+        checks.extend(_compile_property_shape(shapes, prop, target, lossy))
     for constraint in shapes.objects(shape, SH.sparql):
         if not _is_deactivated(shapes, constraint):
             checks.append(_compile_sparql(shapes, shape, constraint, target, None))
     return checks
+
+
+_COUNTS = (SH.minCount, SH.maxCount, SH.minLength, SH.maxLength, SH.qualifiedMinCount, SH.qualifiedMaxCount)
+_PRE_BOUND = ("this", "shapesGraph", "currentShape", "value", "PATH")
+_QUERY_NOISE = re.compile(
+    r'"""(?:.|\n)*?"""|\'\'\'(?:.|\n)*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>\s]*>|#[^\n]*'
+)
+
+
+def _shape_name(shapes: Graph, node: Identifier) -> str:
+    """A shape as a curator finds it in the file: its IRI, or for a blank property shape, its parent and path."""
+    if not isinstance(node, BNode):
+        return compact(node)
+    parent = shapes.value(predicate=SH.property, object=node)
+    path = shapes.value(node, SH.path)
+    if parent is not None:
+        return f"{_shape_name(shapes, parent)} (its property shape on {path_text(shapes, path) or 'no path'})"
+    return f"a blank-node shape on {path_text(shapes, path)}" if path is not None else "a blank-node shape"
+
+
+def _owner(shapes: Graph, node: Identifier) -> Identifier:
+    """The shape (or constraint component) a SPARQL constraint or validator belongs to, for messages."""
+    for predicate in (SH.sparql, SH.validator, SH.nodeValidator, SH.propertyValidator):
+        owner = shapes.value(predicate=predicate, object=node)
+        if owner is not None:
+            return owner
+    return node
+
+
+def _check_shapes(shapes: Graph) -> None:
+    """Refuse, naming the shape, what SHACL says an engine must not evaluate, before anything runs.
+
+    Count parameters must be non-negative integers. SPARQL-based constraints and validators must not use MINUS,
+    VALUES or SERVICE (SHACL 5.2.1; a SERVICE would also make the validator call out to the network), must not
+    assign a pre-bound variable with ``AS``, and a sub-SELECT must project ``$this``.
+    """
+    for key in _COUNTS:
+        for shape, value in shapes.subject_objects(key):
+            if not (isinstance(value, Literal) and re.fullmatch(r"\s*\+?[0-9]+\s*", str(value))):
+                raise InputError(
+                    f"shape {_shape_name(shapes, shape)}: {compact(key)} must be a non-negative integer, "
+                    f"not {compact(value)}"
+                )
+    names = set(_PRE_BOUND)
+    for parameter_path in _custom_parameters(shapes):
+        names.add(re.split(r"[#/]", str(parameter_path))[-1])
+    for key in (SH.select, SH.ask):
+        for node, text in shapes.subject_objects(key):
+            owner = _shape_name(shapes, _owner(shapes, node))
+            query = _QUERY_NOISE.sub(" ", str(text))
+            found = re.search(r"\b(MINUS|VALUES|SERVICE)\b", query, re.I)
+            if found:
+                raise InputError(
+                    f"shape {owner}: its SPARQL query uses {found.group(1).upper()}, which SHACL does not allow in "
+                    "constraints: rewrite it without"
+                )
+            try:  # the project's SERVICE scan too (it also reads \\u escapes)
+                check_services(str(text))
+            except QueryError as exc:
+                raise InputError(f"shape {owner}: {exc}") from exc
+            assigned = re.search(r"\bAS\s*[?$](" + "|".join(map(re.escape, sorted(names))) + r")\b", query)
+            if assigned:
+                raise InputError(
+                    f"shape {owner}: its SPARQL query assigns the pre-bound variable ${assigned.group(1)} with AS, "
+                    "which SHACL does not allow"
+                )
+            for head in list(re.finditer(r"\bSELECT\b(?P<vars>.*?)\bWHERE\b", query, re.I | re.S))[1:]:
+                projection = head.group("vars")
+                if "*" not in projection and not re.search(r"[?$]this\b", projection):
+                    raise InputError(f"shape {owner}: a sub-SELECT of its SPARQL query must project $this")
+
+
+def _custom_parameters(shapes: Graph) -> frozenset[Identifier]:
+    """The ``sh:path`` of every ``sh:parameter`` declared in the shapes (a constraint component's, whatever
+    subclass of ``sh:ConstraintComponent`` it is typed with)."""
+    found = set()
+    for _component, parameter in shapes.subject_objects(SH.parameter):
+        found.update(shapes.objects(parameter, SH.path))
+    return frozenset(found)
 
 
 def _root_shapes(shapes: Graph) -> list[Identifier]:
@@ -631,15 +938,40 @@ def _render(term: Identifier | None, _graph: Graph | None = None) -> str:
 _PLACEHOLDER = re.compile(r"\{[?$]([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-def _run_check(store: ox.Store, check: _Check, prefixes: Graph) -> list[tuple]:
+def _as_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> Identifier | None:
+    """A solution's term for the report: literals as the store holds them (rdflib would normalise
+    ``"none"^^xsd:boolean`` to ``"false"``)."""
+    if isinstance(term, ox.Literal) and not term.language:
+        if term.datatype.value == str(XSD.string):  # a simple literal, as rdflib (and pySHACL) write it
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(term.datatype.value), normalize=False)
+    return from_ox(term)
+
+
+def _run_check(store: ox.Store, check: _Check, prefixes: Graph, lossy: _Lossy) -> list[tuple]:
+    """The results of one compiled check. One that pre-binds ``$shapesGraph`` sees the data as its default graph
+    and the shapes (loaded by the caller into ``SHAPES_GRAPH``) as the only named graph."""
     try:
-        solutions = store.query(check.query, use_default_graph_as_union=True)
+        if check.substitutions:
+            data_graphs = [
+                ox.NamedNode(str(g))
+                for g in (DATA_GRAPH, REFERENCE_GRAPH)
+                if next(store.quads_for_pattern(None, None, None, ox.NamedNode(str(g))), None) is not None
+            ]
+            solutions = store.query(
+                check.query,
+                substitutions={ox.Variable(name): to_ox(value) for name, value in check.substitutions},
+                default_graph=[ox.DefaultGraph(), *data_graphs],
+                named_graphs=[ox.NamedNode(str(SHAPES_GRAPH))],
+            )
+        else:
+            solutions = store.query(check.query, use_default_graph_as_union=True)
     except (SyntaxError, ValueError, OSError) as exc:
         raise InputError(f"shape {check.shape}: its constraint cannot be evaluated: {exc}") from exc
     names = {variable.value for variable in solutions.variables}
     out = []
     for solution in solutions:
-        bound = {name: from_ox(solution[name]) for name in names}
+        bound = {name: _as_rdflib(solution[name]) for name in names}
         focus = bound.get("this")
         if focus is None:
             continue
@@ -655,16 +987,34 @@ def _run_check(store: ox.Store, check: _Check, prefixes: Graph) -> list[tuple]:
                 lambda m, b=bound: _render(b[m.group(1)], prefixes) if b.get(m.group(1)) is not None else m.group(0),
                 message,
             )
-        out.append((check.severity, focus, path, value, message, check.shape, check.component))
+        for written in lossy.written(focus, path, value) if lossy.originals else [value]:
+            out.append((check.severity, focus, path, written, message, check.shape, check.component))
     return out
 
 
-def _run_pyshacl(store: ox.Store, shapes: Graph, focus_nodes: list[URIRef] | None) -> list[tuple]:
+def _fallback_graph(loaded: _Loaded | None, store: ox.Store) -> Graph:
+    """An rdflib graph of the same data for pySHACL: the files parsed again (every literal as written), or, for a
+    store handed in without files, its quads; plus the told subsumptions, so both engines see one hierarchy."""
+    graph = Graph()
+    if loaded is not None:
+        for file in loaded.files:
+            _parse_native(graph, file, checked=True)
+        subclass = ox.NamedNode(str(RDFS.subClassOf))
+        for quad in store.quads_for_pattern(None, subclass, None, ox.NamedNode(REFERENCE_GRAPH)):
+            graph.add((from_ox(quad.subject), RDFS.subClassOf, from_ox(quad.object)))
+    else:
+        for quad in store:
+            graph.add((from_ox(quad.subject), from_ox(quad.predicate), from_ox(quad.object)))
+    return graph
+
+
+def _run_pyshacl(
+    data: Graph, shapes: Graph, path_structures: Graph, names: Sequence[str], focus_nodes: list[URIRef] | None = None
+) -> list[tuple]:
     import pyshacl
 
-    copy = ox.Store()
-    copy.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in store)
-    data = Graph(store=OxigraphStore(store=copy), identifier=DATASET_DEFAULT_GRAPH_ID)
+    which = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+
     try:
         _conforms, report, _text = pyshacl.validate(
             data,
@@ -676,42 +1026,56 @@ def _run_pyshacl(store: ox.Store, shapes: Graph, focus_nodes: list[URIRef] | Non
             focus_nodes=focus_nodes,
         )
     except Exception as exc:  # pyshacl raises its own and rdflib's errors for bad shapes
-        raise InputError(f"the shapes cannot be evaluated by pySHACL: {exc}") from exc
+        detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise InputError(f"shape {which}: cannot be evaluated (pySHACL: {detail})") from exc
     if not isinstance(report, Graph):
-        raise InputError(f"the shapes cannot be evaluated by pySHACL: {report}")
+        raise InputError(f"shape {which}: cannot be evaluated (pySHACL: {report})")
     out = []
     for node in report.objects(None, SH.result):
+        severity_iri = report.value(node, SH.resultSeverity)
         out.append(
             (
-                Severity.from_iri(report.value(node, SH.resultSeverity)),
+                Severity.from_iri(severity_iri),
                 report.value(node, SH.focusNode),
                 report.value(node, SH.resultPath),
                 report.value(node, SH.value),
                 str(report.value(node, SH.resultMessage) or ""),
                 report.value(node, SH.sourceShape),
                 report.value(node, SH.sourceConstraintComponent),
+                severity_iri,
             )
         )
+    for result in out:  # a blank-node path as pySHACL reports it (it may differ from the shape's path node)
+        if isinstance(result[2], BNode):
+            _copy_path(report, path_structures, result[2])
     return out
 
 
 def _shapes_without(shapes: Graph, compiled: set[Identifier]) -> Graph:
     """The shapes graph with the targets of ``compiled`` shapes removed, so pySHACL validates only the rest."""
     rest = Graph()
+    for prefix, namespace in shapes.namespaces():
+        rest.bind(prefix, namespace, override=True)
     for triple in shapes:
         if triple[0] in compiled and triple[1] in _TARGETS:
             continue
+        if triple[1] == SH.uniqueLang and not (isinstance(triple[2], Literal) and str(triple[2]) == "true"):
+            continue  # SHACL activates sh:uniqueLang with the literal true only ("1" is another literal)
         rest.add(triple)
     return rest
 
 
-def _data_nodes(store: ox.Store) -> list[URIRef]:
-    """The IRIs the user's files mention (as subject or object): the only possible reported focus nodes."""
+def _has_reference(store: ox.Store) -> bool:
+    return next(iter(store.quads_for_pattern(None, None, None, ox.NamedNode(str(REFERENCE_GRAPH)))), None) is not None
+
+
+def _data_iris(store: ox.Store) -> list[URIRef]:
+    """The IRIs the user's files mention (as subject or object)."""
     query = (
         f"SELECT DISTINCT ?n WHERE {{ GRAPH <{DATA_GRAPH}> {{ {{ ?n ?p ?o }} UNION {{ ?s ?p ?n }} }} "
         "FILTER(isIRI(?n)) }"
     )
-    return [URIRef(row["n"].value) for row in store.query(query)]
+    return sorted(URIRef(row["n"].value) for row in store.query(query))
 
 
 def _label(store: ox.Store, node: Identifier) -> str | None:
@@ -731,7 +1095,7 @@ def _described_only_by_reference(store: ox.Store, node: Identifier) -> bool:
     return in_ontology is not None and in_data is None
 
 
-def _report_graph(results: Sequence[ValidationResult], conforms: bool, shapes: Graph) -> Graph:
+def _report_graph(results: Sequence[ValidationResult], conforms: bool, shapes: Graph, path_structures: Graph) -> Graph:
     graph = bind_prefixes(Graph())
     report = BNode("report")
     graph.add((report, RDF.type, SH.ValidationReport))
@@ -740,7 +1104,7 @@ def _report_graph(results: Sequence[ValidationResult], conforms: bool, shapes: G
         node = BNode(f"result{index}")
         graph.add((report, SH.result, node))
         graph.add((node, RDF.type, SH.ValidationResult))
-        graph.add((node, SH.resultSeverity, result.severity.iri))
+        graph.add((node, SH.resultSeverity, result.severity_iri or result.severity.iri))
         graph.add((node, SH.focusNode, result.focus_node))
         graph.add((node, SH.sourceShape, result.source_shape))
         graph.add((node, SH.resultMessage, Literal(result.message)))
@@ -748,7 +1112,8 @@ def _report_graph(results: Sequence[ValidationResult], conforms: bool, shapes: G
             graph.add((node, SH.sourceConstraintComponent, result.component))
         if result.path is not None:
             graph.add((node, SH.resultPath, result.path))
-            _copy_path(shapes, graph, result.path)
+            source = path_structures if (result.path, None, None) in path_structures else shapes
+            _copy_path(source, graph, result.path)
         if result.value is not None:
             graph.add((node, SH.value, result.value))
     return graph
@@ -765,53 +1130,100 @@ def validate(
 ) -> ValidationReport:
     """Validate ``data_files`` (with the ontology) or, when None, the knowledge base, against the shapes.
 
-    Unreadable or invalid files raise ``InputError`` naming the file and line; a shape that cannot be evaluated
-    raises ``InputError`` naming the shape.
+    Unreadable or invalid files raise ``InputError`` naming the file and line; a shapes file without a single
+    shape, or a shape that cannot be evaluated, raises ``InputError`` naming the file or the shape.
     """
     files = [Path(f) for f in data_files] if data_files is not None else None
-    store = _load_store(
+    shapes = load_shapes(shapes_files)
+    if shapes_files and not _has_shapes(shapes):
+        names = ", ".join(str(f) for f in shapes_files)
+        raise InputError(f"{names}: no SHACL shapes in the file (nothing uses the sh: vocabulary): nothing to validate")
+    loaded = _load_store(
         files,
         include_ontology,
         Path(ontology) if ontology is not None else None,
         [Path(f) for f in kb_data] if kb_data else None,
     )
-    shapes = load_shapes(shapes_files)
     with _quiet_rdflib():
-        return validate_store(store, shapes, engine=engine, user_data=files is not None)
+        return _validate(loaded.store, shapes, engine, files is not None, loaded)
 
 
 def validate_store(
     store: ox.Store, shapes: Graph, *, engine: Engine = Engine.FAST, user_data: bool = False
 ) -> ValidationReport:
     """Validate an already-loaded store (data in ``DATA_GRAPH``, ontology in ``REFERENCE_GRAPH``)."""
+    return _validate(store, shapes, engine, user_data, None)
+
+
+def _has_shapes(shapes: Graph) -> bool:
+    return any(_is_shacl(p) or _is_shacl(o) for _, p, o in shapes)
+
+
+def _validate(
+    store: ox.Store, shapes: Graph, engine: Engine, user_data: bool, loaded: _Loaded | None
+) -> ValidationReport:
+    _check_shapes(shapes)
     raw: list[tuple] = []
     compiled: set[Identifier] = set()
+    roots = _root_shapes(shapes)
+    lossy = loaded.lossy if loaded is not None else _Lossy()
+    needs_shapes: list[_Check] = []
     if Engine(engine) is Engine.FAST:
-        for shape in progress(_root_shapes(shapes), desc="validating", unit="shape"):
+        parameters = _custom_parameters(shapes)
+        for shape in progress(roots, desc="validating", unit="shape"):
             if _is_deactivated(shapes, shape):
                 compiled.add(shape)
                 continue
             try:
-                checks = _compile_shape(shapes, shape)
+                checks = _compile_shape(shapes, shape, parameters, lossy.predicates)
             except _Unsupported:
                 continue
             compiled.add(shape)
             for check in checks:
-                raw.extend(_run_check(store, check, shapes))
-    if set(_root_shapes(shapes)) - compiled:
-        raw.extend(_run_pyshacl(store, _shapes_without(shapes, compiled), _data_nodes(store) if user_data else None))
+                if check.substitutions:
+                    needs_shapes.append(check)
+                else:
+                    raw.extend(_run_check(store, check, shapes, lossy))
+        if needs_shapes:
+            shapes_graph = ox.NamedNode(str(SHAPES_GRAPH))
+            store.extend(ox.Quad(to_ox(s), to_ox(p), to_ox(o), shapes_graph) for s, p, o in shapes)
+            try:
+                for check in needs_shapes:
+                    raw.extend(_run_check(store, check, shapes, lossy))
+            finally:
+                store.remove_graph(shapes_graph)
+    path_structures = Graph()
+    if set(roots) - compiled:
+        rest = _shapes_without(shapes, compiled)
+        names = [_shape_name(shapes, shape) for shape in roots if shape not in compiled]
+        # Engine.PYSHACL on user files beside the knowledge base: pySHACL on the file's IRIs only (it would
+        # otherwise validate the whole knowledge base, minutes); the compiled engine's fallback is never restricted,
+        # since pySHACL then skips literal and blank-node focus nodes.
+        focus = _data_iris(store) if Engine(engine) is Engine.PYSHACL and user_data and _has_reference(store) else None
+        if focus != []:  # an empty file has nothing to report
+            raw.extend(_run_pyshacl(_fallback_graph(loaded, store), rest, path_structures, names, focus))
     labels: dict[Identifier, str | None] = {}
     results = []
-    for severity, focus, path, value, message, shape, component in set(raw):
+    for severity, focus, path, value, message, shape, component, *custom in raw:
         if user_data and _described_only_by_reference(store, focus):
             continue
         if focus not in labels:
             labels[focus] = _label(store, focus)
+        severity_iri = custom[0] if custom and custom[0] != severity.iri else None
         results.append(
             ValidationResult(
-                severity, focus, labels[focus], path, value, message, shape, component, path_text(shapes, path)
+                severity,
+                focus,
+                labels[focus],
+                path,
+                value,
+                message,
+                shape,
+                component,
+                path_text(shapes, path),
+                severity_iri,
             )
         )
     results.sort(key=ValidationResult.sort_key)
     conforms = not results
-    return ValidationReport(conforms, tuple(results), _report_graph(results, conforms, shapes))
+    return ValidationReport(conforms, tuple(results), _report_graph(results, conforms, shapes, path_structures))
