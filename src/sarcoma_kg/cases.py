@@ -78,6 +78,9 @@ CASE_COLUMNS: tuple[str, ...] = (
     "sex",
     "therapies",
     "recorded_stage",
+    "disease_status",
+    "prior_radiation",
+    "resectable",
 )
 """Every column the importer reads, in the order the generator writes them."""
 
@@ -168,6 +171,7 @@ class TermIndex:
     stages: Vocabulary
     labels: Mapping[URIRef, str] = field(repr=False)
     notations: Mapping[URIRef, str] = field(repr=False)
+    statuses: Vocabulary = field(default_factory=lambda: Vocabulary("statuses", {}))
 
     def label(self, iri: URIRef) -> str:
         """The English label of a term (its local name when it has none)."""
@@ -199,7 +203,9 @@ PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX oboInOwl: <http://www.geneontology.org/formats/oboInOwl#>
 SELECT DISTINCT ?category ?term ?kind ?text WHERE {
-  VALUES (?category ?set) { ("grades" sarc:TumourGrade) ("sexes" sarc:Sex) ("stages" sarc:Stage) }
+  VALUES (?category ?set) {
+    ("grades" sarc:TumourGrade) ("sexes" sarc:Sex) ("stages" sarc:Stage) ("statuses" sarc:DiseaseStatus)
+  }
   ?term a ?set .
   FILTER(isIRI(?term))
   { ?term rdfs:label ?text BIND(0 AS ?kind) }
@@ -267,6 +273,7 @@ def build_term_index(graph: Graph) -> TermIndex:
         grades=vocabulary("grades"),
         sexes=vocabulary("sexes"),
         stages=vocabulary("stages"),
+        statuses=vocabulary("statuses"),
         labels=labels,
         notations=notations,
     )
@@ -372,6 +379,9 @@ class CaseRecord:
     sex: URIRef | None = None
     therapies: tuple[URIRef, ...] = ()
     recorded_stage: URIRef | None = None
+    disease_status: URIRef | None = None
+    prior_radiation: bool | None = None
+    resectable: bool | None = None
 
 
 def _unknown_term(vocabulary: Vocabulary, text: str, what: str) -> str:
@@ -510,13 +520,22 @@ def parse_cases(sheet: Spreadsheet, index: TermIndex) -> tuple[list[CaseRecord],
                 check.text("recorded_stage"),
                 f"unknown stage; expected one of {known}, or blank",
             )
+        status = check.term("disease_status", index.statuses, "disease status", required=False)
+        if check.text("disease_status") and status is None:
+            check.problems[-1] = RowProblem(
+                number, "disease_status", check.text("disease_status"),
+                "must be newly diagnosed, recurrent, progressive, refractory, or blank when not known",
+            )  # fmt: skip
+        prior_radiation = check.boolean("prior_radiation")
+        resectable = check.boolean("resectable")
         if check.problems:
             problems.extend(check.problems)
             continue
         records.append(CaseRecord(
             row=number, case_id=case_id, diagnosis=diagnosis, primary_site=site, size_cm=size, grade=grade,
             nodal_spread=nodes, distant_metastasis=metastasis, metastasis_sites=metastasis_sites, age=age, sex=sex,
-            therapies=therapies, recorded_stage=stage,
+            therapies=therapies, recorded_stage=stage, disease_status=status, prior_radiation=prior_radiation,
+            resectable=resectable,
         ))  # fmt: skip
     return records, problems
 
@@ -580,6 +599,7 @@ def _triples(records: Iterable[CaseRecord], index: TermIndex, source: str, base:
     p = {name: N(str(SARC[name])) for name in (
         "caseId", "ageYears", "hasSex", "hasDiagnosis", "receivedTherapy", "recordedStage", "hasPrimarySite",
         "tumourSizeCm", "hasGrade", "hasNodalSpread", "hasDistantMetastasis", "hasMetastasisSite",
+        "hasDiseaseStatus", "hadPriorRadiation", "isResectable",
     )}  # fmt: skip
     decimal, boolean = N(str(XSD.decimal)), N(str(XSD.boolean))
     source_iri = N(source)
@@ -610,6 +630,11 @@ def _triples(records: Iterable[CaseRecord], index: TermIndex, source: str, base:
             yield ox.Quad(case, p["hasSex"], term(r.sex), graph)
         if r.recorded_stage is not None:
             yield ox.Quad(case, p["recordedStage"], term(r.recorded_stage), graph)
+        if r.disease_status is not None:
+            yield ox.Quad(case, p["hasDiseaseStatus"], term(r.disease_status), graph)
+        for flag, value in (("hadPriorRadiation", r.prior_radiation), ("isResectable", r.resectable)):
+            if value is not None:
+                yield ox.Quad(case, p[flag], L("true" if value else "false", datatype=boolean), graph)
         yield from individual(tumour, r.diagnosis, f"{diagnosis} of case {r.case_id}")
         yield ox.Quad(tumour, p["hasPrimarySite"], site, graph)
         yield ox.Quad(tumour, p["tumourSizeCm"], L(_decimal_lexical(r.size_cm), datatype=decimal), graph)

@@ -48,6 +48,9 @@ _COLUMN_OF = {
     SARC.hasSex: "sex",
     SARC.receivedTherapy: "therapies",
     SARC.recordedStage: "recorded_stage",
+    SARC.hasDiseaseStatus: "disease_status",
+    SARC.hadPriorRadiation: "prior_radiation",
+    SARC.isResectable: "resectable",
 }
 
 
