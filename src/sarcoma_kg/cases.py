@@ -77,10 +77,10 @@ CASE_COLUMNS: tuple[str, ...] = (
     "age",
     "sex",
     "therapies",
-    "recorded_stage",
     "disease_status",
     "prior_radiation",
     "resectable",
+    "recorded_stage",
 )
 """Every column the importer reads, in the order the generator writes them."""
 

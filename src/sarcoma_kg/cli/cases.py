@@ -24,8 +24,10 @@ from ..cases import spreadsheet_csv as to_csv
 from ..errors import InputError
 from ..export import ExportFormat, serialize
 from ..fileio import write_atomic
+from ..graph import load_files, parse_into
 from ..queries import table_rows
-from ..staging import fill_recorded_stages, stage_cases
+from ..report import ReportFormat, render_report, report_for_cases
+from ..staging import fill_recorded_stages, materialise_stages, stage_cases
 from .render import build_dir_option, table
 
 __all__ = ["COMMANDS", "cases_group"]
@@ -53,7 +55,7 @@ def _report_skipped(result: CaseImport) -> None:
 
 @click.group("cases")
 def cases_group() -> None:
-    """Patient cases from researchers' spreadsheets: import, stage, generate.
+    """Patient cases from researchers' spreadsheets: import, stage, report, generate.
 
     Example: sarcoma-kg cases import examples/cases.csv -o cases.ttl
     """
@@ -70,17 +72,27 @@ def cases_group() -> None:
 @click.option(
     "--skip-invalid", is_flag=True, help="Write the good rows and list the bad ones (default: write nothing)."
 )
+@click.option(
+    "--materialise-stage",
+    is_flag=True,
+    help="Also write each case's computed PDQ stage (sarc:computedStage), so cases can be counted by stage.",
+)
 @_BASE
 @build_dir_option
-def import_command(spreadsheet: Path, output: Path | None, skip_invalid: bool, base: str, build_dir: Path) -> None:
+def import_command(
+    spreadsheet: Path, output: Path | None, skip_invalid: bool, materialise_stage: bool, base: str, build_dir: Path
+) -> None:
     """Check a CSV/TSV spreadsheet of cases, resolve its terms, validate and write it as RDF.
 
     Every bad row is listed (row, column, value, reason); nothing is written unless every row is good.
 
-    Example: sarcoma-kg cases import examples/cases.csv -o cases.ttl
+    Example: sarcoma-kg cases import examples/cases.csv -o cases.ttl --materialise-stage
     """
-    _kb, result = _import(spreadsheet, build_dir, base, skip_invalid)
+    kb, result = _import(spreadsheet, build_dir, base, skip_invalid)
     _report_skipped(result)
+    if materialise_stage:
+        staged = materialise_stages(kb, result.graph, result.cases, build_term_index(kb), base=base)
+        click.echo(f"computed stage written for {staged} of {len(result.cases)} case(s)", err=True)
     data = serialize(result.graph, ExportFormat.TURTLE)
     target = output or spreadsheet.with_suffix(".ttl")
     if str(target) == "-":
@@ -117,6 +129,33 @@ def stage_command(spreadsheet: Path, fmt: str, skip_invalid: bool, base: str, bu
         click.echo(out.getvalue(), nl=False)
     else:
         click.echo(table(staged.columns, rows))
+
+
+@cases_group.command("report")
+@click.argument("cases", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="File to write (HTML or Markdown).")
+@click.option("--format", "fmt", type=click.Choice([f.value for f in ReportFormat]), default=None,
+              help="html or md; default: from the output's extension (.md is Markdown, anything else HTML).")
+@click.option("--title", default=None, help="Report title; default: 'Cohort report: <cases file name>'.")
+@build_dir_option
+def report_command(cases: Path, output: Path, fmt: str | None, title: str | None, build_dir: Path) -> None:
+    """Write a per-patient report of imported cases: stage and why, applicable options, options ruled out.
+
+    CASES is a Turtle file written by 'cases import'. The page is self-contained (no script, no external request).
+
+    Example: sarcoma-kg cases report cases.ttl -o report.html
+    """  # fmt: skip
+    from rdflib import Graph
+
+    own = Graph()
+    parse_into(own, cases)
+    graph = load_built_graph(build_dir)
+    load_files([cases], graph=graph)
+    chosen = ReportFormat(fmt) if fmt else (ReportFormat.MARKDOWN if output.suffix.lower() == ".md" else ReportFormat.HTML)
+    report = report_for_cases(graph, own, title=title or f"Cohort report: {cases.name}")
+    write_atomic(output, render_report(report, chosen))
+    click.echo(f"reported {len(report.sections)} case(s): wrote {output}", err=True)
 
 
 @cases_group.command("generate")
