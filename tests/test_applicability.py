@@ -33,27 +33,80 @@ def _within(kg: Graph, cls: URIRef, ancestor: URIRef) -> bool:
 # A word or phrase in a label -> a check that the matching slot is there. Each condition the sources attach to
 # an option appears here once; the patterns are on word boundaries so "staging" is not "stage".
 LABEL_RULES = [
-    (r"\bchild(ren|hood)?\b|\bpaediatric\b", "population children", lambda kg, s: _values(kg, s, SARC.ageGroup) & CHILD_GROUPS),
-    (r"\badults?\b(?! but)", "population adults", lambda kg, s: SARC.Adults in _values(kg, s, SARC.ageGroup)
-        or SARC.ChildrenAndYoungAdults in _values(kg, s, SARC.ageGroup)),
+    (
+        r"\bchild(ren|hood)?\b|\bpaediatric\b",
+        "population children",
+        lambda kg, s: _values(kg, s, SARC.ageGroup) & CHILD_GROUPS,
+    ),
+    (
+        r"\badults?\b(?! but)",
+        "population adults",
+        lambda kg, s: (
+            SARC.Adults in _values(kg, s, SARC.ageGroup) or SARC.ChildrenAndYoungAdults in _values(kg, s, SARC.ageGroup)
+        ),
+    ),
     (r"\bstage (I|II|III|IV)", "stage group", lambda kg, s: _values(kg, s, SARC.forStage)),
-    (r"\bnode-(positive|negative)\b|\blymph nodes\b", "nodal status", lambda kg, s: _values(kg, s, SARC.requiresNodalSpread)
-        or SARC.Lymphadenectomy in _values(kg, s, SARC.therapy)),
-    (r"\brecurrent\b", "disease status recurrent", lambda kg, s: SARC.RecurrentStatus in _values(kg, s, SARC.forDiseaseStatus)),
-    (r"\bprogressive\b", "disease status progressive", lambda kg, s: SARC.ProgressiveStatus in _values(kg, s, SARC.forDiseaseStatus)),
-    (r"\brefractory\b", "disease status refractory", lambda kg, s: SARC.RefractoryStatus in _values(kg, s, SARC.forDiseaseStatus)),
-    (r"\bmetastatic\b|\bdistant metastasis\b|\badvanced\b", "distant metastasis",
-        lambda kg, s: Literal(True) in _values(kg, s, SARC.requiresDistantMetastasis)),
-    (r"\blocali[sz]ed\b", "no distant metastasis", lambda kg, s: Literal(False) in _values(kg, s, SARC.requiresDistantMetastasis)),
-    (r"\blung (metastases|recurrences?)\b|\bisolated lung\b", "metastasis site", lambda kg, s: _values(kg, s, SARC.requiresMetastasisSite)),
+    (
+        r"\bnode-(positive|negative)\b|\blymph nodes\b",
+        "nodal status",
+        lambda kg, s: _values(kg, s, SARC.requiresNodalSpread) or SARC.Lymphadenectomy in _values(kg, s, SARC.therapy),
+    ),
+    (
+        r"\brecurrent\b",
+        "disease status recurrent",
+        lambda kg, s: SARC.RecurrentStatus in _values(kg, s, SARC.forDiseaseStatus),
+    ),
+    (
+        r"\bprogressive\b",
+        "disease status progressive",
+        lambda kg, s: SARC.ProgressiveStatus in _values(kg, s, SARC.forDiseaseStatus),
+    ),
+    (
+        r"\brefractory\b",
+        "disease status refractory",
+        lambda kg, s: SARC.RefractoryStatus in _values(kg, s, SARC.forDiseaseStatus),
+    ),
+    (
+        r"\bmetastatic\b|\bdistant metastasis\b|\badvanced\b",
+        "distant metastasis",
+        lambda kg, s: Literal(True) in _values(kg, s, SARC.requiresDistantMetastasis),
+    ),
+    (
+        r"\blocali[sz]ed\b",
+        "no distant metastasis",
+        lambda kg, s: Literal(False) in _values(kg, s, SARC.requiresDistantMetastasis),
+    ),
+    (
+        r"\blung (metastases|recurrences?)\b|\bisolated lung\b",
+        "metastasis site",
+        lambda kg, s: _values(kg, s, SARC.requiresMetastasisSite),
+    ),
     (r"\bskin\b", "site skin", lambda kg, s: SARC.Skin in _values(kg, s, SARC.requiresSite)),
-    (r"\bextremity\b|\blimb\b|\blimb-(sparing|salvage)\b|\bamputation\b|\barm or leg\b|\bof the leg\b", "site limb",
-        lambda kg, s: any(_within(kg, site, SARC.Limb) for site in _values(kg, s, SARC.requiresSite))),
-    (r"\bunresectable\b|\bcannot be removed\b", "not resectable", lambda kg, s: Literal(False) in _values(kg, s, SARC.requiresResectable)),
-    (r"\birradiated\b|\bprior radiation\b", "prior radiation", lambda kg, s: _values(kg, s, SARC.requiresPriorRadiation)),
-    (r"\bquestionable\b|\binvolved margins\b", "surgical margins", lambda kg, s: _values(kg, s, SARC.requiresQuestionableMargins)),
-    (r"\b(before|after) (surgery|excision|limb-sparing)\b|\bbrachytherapy afterwards\b", "timing",
-        lambda kg, s: _values(kg, s, SARC.timingRelativeToSurgery)),
+    (
+        r"\bextremity\b|\blimb\b|\blimb-(sparing|salvage)\b|\bamputation\b|\barm or leg\b|\bof the leg\b",
+        "site limb",
+        lambda kg, s: any(_within(kg, site, SARC.Limb) for site in _values(kg, s, SARC.requiresSite)),
+    ),
+    (
+        r"\bunresectable\b|\bcannot be removed\b",
+        "not resectable",
+        lambda kg, s: Literal(False) in _values(kg, s, SARC.requiresResectable),
+    ),
+    (
+        r"\birradiated\b|\bprior radiation\b",
+        "prior radiation",
+        lambda kg, s: _values(kg, s, SARC.requiresPriorRadiation),
+    ),
+    (
+        r"\bquestionable\b|\binvolved margins\b",
+        "surgical margins",
+        lambda kg, s: _values(kg, s, SARC.requiresQuestionableMargins),
+    ),
+    (
+        r"\b(before|after) (surgery|excision|limb-sparing)\b|\bbrachytherapy afterwards\b",
+        "timing",
+        lambda kg, s: _values(kg, s, SARC.timingRelativeToSurgery),
+    ),
 ]
 # Wording that states a condition and has no slot of its own: it must not be in a label at all.
 CONDITIONAL_WORDING = re.compile(r"\bif\b|\bonly for\b|\bfor tumou?rs that\b|\bunless\b|\bprovided\b")
@@ -74,8 +127,11 @@ def test_every_condition_a_label_names_has_its_slot(kg: Graph) -> None:
 
 
 def test_no_label_carries_conditional_wording(kg: Graph) -> None:
-    found = [(str(s), str(kg.value(s, RDFS.label))) for s in _applicable_statements(kg)
-             if CONDITIONAL_WORDING.search(str(kg.value(s, RDFS.label)))]
+    found = [
+        (str(s), str(kg.value(s, RDFS.label)))
+        for s in _applicable_statements(kg)
+        if CONDITIONAL_WORDING.search(str(kg.value(s, RDFS.label)))
+    ]
     assert found == []
 
 
@@ -83,8 +139,11 @@ def test_the_label_check_catches_a_condition_left_in_a_label() -> None:
     kg = Graph()
     statement = URIRef("https://w3id.org/sarcoma-kg/kb/statement/probe")
     kg.add((statement, RDFS.label, Literal("trabectedin is an option for recurrent sarcoma in children")))
-    fired = [what for pattern, what, check in LABEL_RULES
-             if re.search(pattern, "trabectedin is an option for recurrent sarcoma in children") and not check(kg, statement)]
+    fired = [
+        what
+        for pattern, what, check in LABEL_RULES
+        if re.search(pattern, "trabectedin is an option for recurrent sarcoma in children") and not check(kg, statement)
+    ]
     assert fired == ["population children", "disease status recurrent"]
 
 
@@ -96,15 +155,29 @@ def test_every_therapy_statement_states_its_population(kg: Graph) -> None:
 def test_each_pdq_summary_speaks_for_its_own_population(kg: Graph, source: str) -> None:
     """003 is the PDQ Adult Treatment Editorial Board's summary; 002 is about children (two claims about adults)."""
     iri = URIRef(f"https://w3id.org/sarcoma-kg/kb/source/{source}")
-    groups = {g for s in kg.subjects(DCTERMS.source, iri) if (s, RDF.type, SARC.TherapyStatement) in kg
-              for g in kg.objects(s, SARC.ageGroup)}
-    expected = {SARC.Adults} if source == "pdq-sts-patient" else {SARC.Children, SARC.ChildrenAndYoungAdults, SARC.Adults}
+    groups = {
+        g
+        for s in kg.subjects(DCTERMS.source, iri)
+        if (s, RDF.type, SARC.TherapyStatement) in kg
+        for g in kg.objects(s, SARC.ageGroup)
+    }
+    expected = (
+        {SARC.Adults} if source == "pdq-sts-patient" else {SARC.Children, SARC.ChildrenAndYoungAdults, SARC.Adults}
+    )
     assert groups == expected
 
 
-CONDITION_SLOTS = (SARC.forStage, SARC.forStagingSystem, SARC.forDiseaseStatus, SARC.requiresNodalSpread,
-                   SARC.requiresDistantMetastasis, SARC.requiresResectable, SARC.requiresPriorRadiation,
-                   SARC.requiresQuestionableMargins, SARC.requiresSite)
+CONDITION_SLOTS = (
+    SARC.forStage,
+    SARC.forStagingSystem,
+    SARC.forDiseaseStatus,
+    SARC.requiresNodalSpread,
+    SARC.requiresDistantMetastasis,
+    SARC.requiresResectable,
+    SARC.requiresPriorRadiation,
+    SARC.requiresQuestionableMargins,
+    SARC.requiresSite,
+)
 
 
 def test_statements_carry_the_meaning_of_their_settings(kg: Graph) -> None:
@@ -126,7 +199,9 @@ def test_statements_carry_the_meaning_of_their_settings(kg: Graph) -> None:
 def test_every_statement_locates_its_claim_in_each_source(kg: Graph) -> None:
     problems = []
     for statement in sorted(set(kg.subjects(RDF.type, None)) & set(kg.subjects(DCTERMS.source, None))):
-        if not any((statement, RDF.type, c) in kg for c in kg.transitive_subjects(RDFS.subClassOf, SARC.SourcedStatement)):
+        if not any(
+            (statement, RDF.type, c) in kg for c in kg.transitive_subjects(RDFS.subClassOf, SARC.SourcedStatement)
+        ):
             continue
         locators = [str(v) for v in kg.objects(statement, SARC.sourceLocator)]
         sources = set(kg.objects(statement, DCTERMS.source))

@@ -13,8 +13,17 @@ from sarcoma_kg.cli import main
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=1280,1600")  # fmt: skip
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--window-size=1280,1600",
+)
 COHORT_SIZE = 18  # rows of tests/data/cases/applicability.csv
 
 
@@ -69,7 +78,9 @@ def _column(section, table_index: int) -> list[str]:
     from selenium.webdriver.common.by import By
 
     tables = section.find_elements(By.TAG_NAME, "table")
-    return [row.find_elements(By.TAG_NAME, "td")[0].text for row in tables[table_index].find_elements(By.TAG_NAME, "tr")[1:]]
+    return [
+        row.find_elements(By.TAG_NAME, "td")[0].text for row in tables[table_index].find_elements(By.TAG_NAME, "tr")[1:]
+    ]
 
 
 @pytest.mark.browser

@@ -49,26 +49,41 @@ def _timing(row: dict[str, str]) -> str:
 
 def _stage_options(rows, case_id: str) -> set[tuple[str, str, str]]:
     """(therapy, timing, source) of the options the case gets because of its stage."""
-    return {(r["therapy"], _timing(r), r["source"]) for r in rows if r["case_id"] == case_id and "; stage " in r["conditions"]}
+    return {
+        (r["therapy"], _timing(r), r["source"])
+        for r in rows
+        if r["case_id"] == case_id and "; stage " in r["conditions"]
+    }
 
 
 def _options(rows, case_id: str) -> set[tuple[str, str]]:
     return {(r["therapy"], r["source"]) for r in rows if r["case_id"] == case_id}
 
 
-STAGE_I = {("sarc:MohsMicrographicSurgery", "", PDQ_ADULT), ("sarc:WideLocalExcision", "", PDQ_ADULT),
-           ("sarc:RadiationTherapy", NEO, PDQ_ADULT), ("sarc:RadiationTherapy", ADJ, PDQ_ADULT)}
-STAGE_II_III = {("sarc:WideLocalExcision", "", PDQ_ADULT), ("sarc:RadiationTherapy", NEO, PDQ_ADULT),
-                ("sarc:RadiationTherapy", ADJ, PDQ_ADULT)}
+STAGE_I = {
+    ("sarc:MohsMicrographicSurgery", "", PDQ_ADULT),
+    ("sarc:WideLocalExcision", "", PDQ_ADULT),
+    ("sarc:RadiationTherapy", NEO, PDQ_ADULT),
+    ("sarc:RadiationTherapy", ADJ, PDQ_ADULT),
+}
+STAGE_II_III = {
+    ("sarc:WideLocalExcision", "", PDQ_ADULT),
+    ("sarc:RadiationTherapy", NEO, PDQ_ADULT),
+    ("sarc:RadiationTherapy", ADJ, PDQ_ADULT),
+}
 LIMB_SPARING = {("sarc:LimbSparingSurgery", "", PDQ_ADULT)}
 SMALL_LOW_GRADE = {("sarc:Surgery", "", PDQ_ADULT)}
 LIMB_CHEMO = {("sarc:Chemotherapy", NEO, PDQ_ADULT)}
 UNRESECTABLE = {("sarc:HighDoseRadiationTherapy", "", PDQ_ADULT)}
 STAGE_IV = {("sarc:Chemotherapy", "", PDQ_ADULT), ("sarc:Pazopanib", "", PDQ_ADULT), ("sarc:Imatinib", "", PDQ_ADULT)}
 LUNG_SURGERY = {("sarc:PulmonaryMetastasectomy", "", PDQ_ADULT)}
-NODE_POSITIVE = {("sarc:WideLocalExcision", "", PDQ_ADULT), ("sarc:Lymphadenectomy", "", PDQ_ADULT),
-                 ("sarc:RadiationTherapy", NEO, PDQ_ADULT), ("sarc:RadiationTherapy", ADJ, PDQ_ADULT),
-                 ("sarc:Chemotherapy", NEO, PDQ_ADULT)}
+NODE_POSITIVE = {
+    ("sarc:WideLocalExcision", "", PDQ_ADULT),
+    ("sarc:Lymphadenectomy", "", PDQ_ADULT),
+    ("sarc:RadiationTherapy", NEO, PDQ_ADULT),
+    ("sarc:RadiationTherapy", ADJ, PDQ_ADULT),
+    ("sarc:Chemotherapy", NEO, PDQ_ADULT),
+}
 
 EXPECTED_BY_STAGE = {
     "TE-IA": STAGE_I | LIMB_SPARING | SMALL_LOW_GRADE,
@@ -115,10 +130,19 @@ def test_node_positive_retroperitoneal_disease_is_not_given_the_node_negative_op
 
 
 def test_metastatic_asps_gets_the_targeted_and_combination_options_of_001(applicable) -> None:
-    asps = {r["therapy"] for r in applicable
-            if r["case_id"] == "ASPS-MET" and r["source"] == ORACLE and "distant metastasis" in r["conditions"]}
-    assert asps == {"sarc:Pazopanib", "sarc:Sunitinib", "sarc:Atezolizumab", "sarc:TKICheckpointInhibitorCombination",
-                    "sarc:CombinationTherapy", "sarc:Chemotherapy"}
+    asps = {
+        r["therapy"]
+        for r in applicable
+        if r["case_id"] == "ASPS-MET" and r["source"] == ORACLE and "distant metastasis" in r["conditions"]
+    }
+    assert asps == {
+        "sarc:Pazopanib",
+        "sarc:Sunitinib",
+        "sarc:Atezolizumab",
+        "sarc:TKICheckpointInhibitorCombination",
+        "sarc:CombinationTherapy",
+        "sarc:Chemotherapy",
+    }
     assert _stage_options(applicable, "ASPS-MET") == STAGE_IV | LUNG_SURGERY
 
 
@@ -130,13 +154,23 @@ def test_adults_never_get_childhood_only_options(applicable) -> None:
 
 
 def test_an_adult_with_recurrent_disease_gets_the_recurrent_options_of_003_and_the_adult_claims_of_002(applicable):
-    recurrent = {(r["therapy"], r["source"]) for r in applicable
-                 if r["case_id"] == "ADULT-REC" and "; recurrent" in r["conditions"]}
+    recurrent = {
+        (r["therapy"], r["source"])
+        for r in applicable
+        if r["case_id"] == "ADULT-REC" and "; recurrent" in r["conditions"]
+    }
     assert recurrent == {
-        ("sarc:WideLocalExcision", PDQ_ADULT), ("sarc:RadiationTherapy", PDQ_ADULT), ("sarc:Amputation", PDQ_ADULT),
-        ("sarc:Pazopanib", PDQ_ADULT), ("sarc:Imatinib", PDQ_ADULT), ("sarc:Chemotherapy", PDQ_ADULT),
-        ("sarc:Pembrolizumab", PDQ_ADULT), ("sarc:Nivolumab", PDQ_ADULT), ("sarc:Ipilimumab", PDQ_ADULT),
-        ("sarc:Pazopanib", PDQ_CHILD), ("sarc:LimbSparingSurgeryWithBrachytherapy", PDQ_CHILD),
+        ("sarc:WideLocalExcision", PDQ_ADULT),
+        ("sarc:RadiationTherapy", PDQ_ADULT),
+        ("sarc:Amputation", PDQ_ADULT),
+        ("sarc:Pazopanib", PDQ_ADULT),
+        ("sarc:Imatinib", PDQ_ADULT),
+        ("sarc:Chemotherapy", PDQ_ADULT),
+        ("sarc:Pembrolizumab", PDQ_ADULT),
+        ("sarc:Nivolumab", PDQ_ADULT),
+        ("sarc:Ipilimumab", PDQ_ADULT),
+        ("sarc:Pazopanib", PDQ_CHILD),
+        ("sarc:LimbSparingSurgeryWithBrachytherapy", PDQ_CHILD),
     }
 
 
@@ -144,8 +178,12 @@ def test_a_child_already_irradiated_gets_amputation_and_not_post_excision_brachy
     options = _options(applicable, "CHILD-REC-RT")
     assert ("sarc:Amputation", PDQ_CHILD) in options
     assert ("sarc:Brachytherapy", PDQ_CHILD) not in options
-    assert any(r["case_id"] == "CHILD-REC-RT" and r["therapy"] == "sarc:Brachytherapy"
-               and "ruled out: for patients not yet irradiated" in r["conditions"] for r in ruled_out)
+    assert any(
+        r["case_id"] == "CHILD-REC-RT"
+        and r["therapy"] == "sarc:Brachytherapy"
+        and "ruled out: for patients not yet irradiated" in r["conditions"]
+        for r in ruled_out
+    )
 
 
 def test_a_child_not_irradiated_gets_post_excision_brachytherapy_and_not_amputation(applicable, ruled_out):
@@ -153,13 +191,22 @@ def test_a_child_not_irradiated_gets_post_excision_brachytherapy_and_not_amputat
     assert ("sarc:Brachytherapy", PDQ_CHILD) in options
     assert ("sarc:RadiationTherapy", PDQ_CHILD) in options
     assert ("sarc:Amputation", PDQ_CHILD) not in options
-    assert any(r["case_id"] == "CHILD-REC-NO-RT" and r["therapy"] == "sarc:Amputation"
-               and "ruled out: for patients already irradiated" in r["conditions"] for r in ruled_out)
+    assert any(
+        r["case_id"] == "CHILD-REC-NO-RT"
+        and r["therapy"] == "sarc:Amputation"
+        and "ruled out: for patients already irradiated" in r["conditions"]
+        for r in ruled_out
+    )
 
 
 def test_unrecorded_prior_radiation_lists_both_and_says_it_is_not_known(applicable) -> None:
-    rows = [r for r in applicable if r["case_id"] == "CHILD-REC-RT-UNKNOWN" and r["source"] == PDQ_CHILD
-            and r["therapy"] in ("sarc:Amputation", "sarc:Brachytherapy")]
+    rows = [
+        r
+        for r in applicable
+        if r["case_id"] == "CHILD-REC-RT-UNKNOWN"
+        and r["source"] == PDQ_CHILD
+        and r["therapy"] in ("sarc:Amputation", "sarc:Brachytherapy")
+    ]
     assert {r["therapy"] for r in rows} == {"sarc:Amputation", "sarc:Brachytherapy"}
     assert all("not known: prior radiation therapy" in r["conditions"] for r in rows)
 

@@ -22,7 +22,15 @@ from .options import treatment_options
 from .queries import QueryResult, table_rows
 from .staging import NOT_STAGED, stage_graph
 
-__all__ = ["CohortReport", "PatientSection", "ReportFormat", "ReportOption", "build_report", "render_report", "report_for_cases"]
+__all__ = [
+    "CohortReport",
+    "PatientSection",
+    "ReportFormat",
+    "ReportOption",
+    "build_report",
+    "render_report",
+    "report_for_cases",
+]
 
 STAGE_ORDER = ("IA", "IB", "II", "IIIA", "IIIB", "IV", NOT_STAGED)
 _RULED_OUT = "ruled out: "
@@ -113,10 +121,15 @@ def build_report(graph: Graph, case_ids: Iterable[str], *, title: str) -> Cohort
                 target.setdefault(row["case_id"], []).append(_option(row, ruled_out=ruled_out))
     sections = tuple(
         PatientSection(
-            case_id=r["case_id"], diagnosis=r["diagnosis"], primary_site=r["primary_site"], stage=r["stage"],
-            staging_system=r["staging_system"], reason=r["reason"],
-            options=tuple(applicable.get(r["case_id"], ())), ruled_out=tuple(excluded.get(r["case_id"], ())),
-        )  # fmt: skip
+            case_id=r["case_id"],
+            diagnosis=r["diagnosis"],
+            primary_site=r["primary_site"],
+            stage=r["stage"],
+            staging_system=r["staging_system"],
+            reason=r["reason"],
+            options=tuple(applicable.get(r["case_id"], ())),
+            ruled_out=tuple(excluded.get(r["case_id"], ())),
+        )
         for r in sorted(stages, key=lambda r: r["case_id"])
     )
     return CohortReport(title=title, sections=sections)
@@ -176,7 +189,7 @@ def _chart(counts: Sequence[tuple[str, int]]) -> str:
 
 def _option_table(options: Sequence[ReportOption], heading: str, condition_heading: str) -> str:
     rows = "".join(
-        f"<tr><td>{_e(o.therapy)}</td><td class=\"conditions\">{_e(o.conditions)}</td><td>{_e(o.status)}</td>"
+        f'<tr><td>{_e(o.therapy)}</td><td class="conditions">{_e(o.conditions)}</td><td>{_e(o.status)}</td>'
         f"<td>{_e(o.evidence)}</td><td>{_e(o.source_title)}</td></tr>"
         for o in options
     )
@@ -194,7 +207,8 @@ def _html(report: CohortReport) -> str:
             f'<section id="case-{_e(s.case_id)}" class="patient"><h2>{_e(s.case_id)}: {_e(s.diagnosis)} of the '
             f'{_e(s.primary_site)}</h2><dl class="facts"><dt>stage</dt><dd class="stage">{_e(stage)}</dd>'
             f"<dt>staging system</dt><dd>{_e(s.staging_system or 'none')}</dd>"
-            f"<dt>{'how staged' if s.stage != NOT_STAGED else 'why not staged'}</dt><dd class=\"reason\">{_e(s.reason)}</dd>"
+            f"<dt>{'how staged' if s.stage != NOT_STAGED else 'why not staged'}</dt>"
+            f'<dd class="reason">{_e(s.reason)}</dd>'
             "</dl>"
             + _option_table(s.options, "Options the sources give", "why it applies (and what is not known)")
             + _option_table(s.ruled_out, "Options ruled out", "ruled out because")

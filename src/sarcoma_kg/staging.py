@@ -110,8 +110,9 @@ def stage_cases(kb: Graph, cases: Graph, records: Sequence[CaseRecord], *, base:
     return stage_graph(merged_graph(kb, cases), cases=[case_nodes(r.case_id, base).case for r in records])
 
 
-def materialise_stages(kb: Graph, cases: Graph, records: Sequence[CaseRecord], index: TermIndex, *,
-                       base: str = str(CASE)) -> int:
+def materialise_stages(
+    kb: Graph, cases: Graph, records: Sequence[CaseRecord], index: TermIndex, *, base: str = str(CASE)
+) -> int:
     """Add ``case sarc:computedStage <stage>`` to ``cases`` for every staged case; returns how many were added.
 
     The stage is the one ``case-stages`` computes (so the two never disagree); cases it does not stage get no

@@ -133,10 +133,20 @@ def stage_command(spreadsheet: Path, fmt: str, skip_invalid: bool, base: str, bu
 
 @cases_group.command("report")
 @click.argument("cases", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="File to write (HTML or Markdown).")
-@click.option("--format", "fmt", type=click.Choice([f.value for f in ReportFormat]), default=None,
-              help="html or md; default: from the output's extension (.md is Markdown, anything else HTML).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="File to write (HTML or Markdown).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([f.value for f in ReportFormat]),
+    default=None,
+    help="html or md; default: from the output's extension (.md is Markdown, anything else HTML).",
+)
 @click.option("--title", default=None, help="Report title; default: 'Cohort report: <cases file name>'.")
 @build_dir_option
 def report_command(cases: Path, output: Path, fmt: str | None, title: str | None, build_dir: Path) -> None:
@@ -152,7 +162,9 @@ def report_command(cases: Path, output: Path, fmt: str | None, title: str | None
     parse_into(own, cases)
     graph = load_built_graph(build_dir)
     load_files([cases], graph=graph)
-    chosen = ReportFormat(fmt) if fmt else (ReportFormat.MARKDOWN if output.suffix.lower() == ".md" else ReportFormat.HTML)
+    chosen = (
+        ReportFormat(fmt) if fmt else (ReportFormat.MARKDOWN if output.suffix.lower() == ".md" else ReportFormat.HTML)
+    )
     report = report_for_cases(graph, own, title=title or f"Cohort report: {cases.name}")
     write_atomic(output, render_report(report, chosen))
     click.echo(f"reported {len(report.sections)} case(s): wrote {output}", err=True)
