@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import logging
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from sarcoma_kg.build import INFERRED_FILE, MERGED_FILE, OWL_FILE, load_built_graph
+from sarcoma_kg.build import INFERRED_FILE, MANIFEST_FILE, MERGED_FILE, OWL_FILE, build_status, load_built_graph
 from sarcoma_kg.cli import main
-from sarcoma_kg.errors import RdfSyntaxError
+from sarcoma_kg.graph import load_files
 from sarcoma_kg.namespaces import SARC
 
 RELEASE_FILES = (MERGED_FILE, OWL_FILE, INFERRED_FILE)
@@ -133,20 +134,57 @@ def test_reason_without_java_is_an_environment_error():
     assert "Traceback" not in result.stderr
 
 
-def test_a_current_release_is_reused_rather_than_rebuilt(tmp_path, build_dir):
-    out = tmp_path / "dist"
-    shutil.copytree(build_dir, out)
-    # A release newer than every source is read as it is: here it is made unreadable to prove it is the one read.
-    (out / INFERRED_FILE).write_text("this is not turtle")
-    with pytest.raises(RdfSyntaxError):
-        load_built_graph(out)
+def test_a_build_records_the_digests_of_its_inputs_and_outputs(build_dir):
+    manifest = json.loads((build_dir / MANIFEST_FILE).read_text())
+    assert manifest["inputs"][0]["file"] == "sarcoma-kg.ttl"
+    assert set(manifest["outputs"]) == {"sarcoma-kg.ttl", "sarcoma-kg.owl", INFERRED_FILE}
+    assert build_status(build_dir) is None
 
 
-def test_a_release_older_than_its_sources_is_not_used(tmp_path, build_dir):
+def test_a_current_build_is_reused_whatever_its_file_times(tmp_path, build_dir, caplog):
     out = tmp_path / "dist"
     shutil.copytree(build_dir, out)
-    stale = out / INFERRED_FILE
-    stale.write_text("this is not turtle")
-    os.utime(stale, (0, 0))  # older than the ontology: a curator edited it since; the graph is rebuilt in memory
-    graph = load_built_graph(out)
+    os.utime(out / INFERRED_FILE, (0, 0))  # older than every source: times do not decide, digests do
+    with caplog.at_level(logging.WARNING, logger="sarcoma_kg"):
+        graph = load_built_graph(out)
+    assert caplog.records == []
+    assert len(graph) == len(load_files([build_dir / INFERRED_FILE]))
+
+
+def test_a_truncated_but_parseable_release_is_detected_and_rebuilt(tmp_path, build_dir, caplog):
+    out = tmp_path / "dist"
+    shutil.copytree(build_dir, out)
+    (out / INFERRED_FILE).write_text("@prefix sarc: <https://w3id.org/sarcoma-kg/> .\n")
+    with caplog.at_level(logging.WARNING, logger="sarcoma_kg"):
+        graph = load_built_graph(out)
+    assert "not the file the build wrote" in caplog.text
     assert graph.query("ASK { sarc:Pazopanib rdfs:subClassOf+ sarc:TyrosineKinaseInhibitor }").askAnswer
+
+
+def test_a_build_of_other_inputs_is_not_used_for_an_edited_ontology(tmp_path, build_dir, repo_root):
+    edited = tmp_path / "edited.ttl"
+    edited.write_text(
+        (repo_root / "ontology" / "sarcoma-kg.ttl").read_text()
+        + '\nsarc:BrandNewSarcoma a owl:Class ; rdfs:subClassOf sarc:SoftTissueSarcoma ; rdfs:label "brand new"@en .\n'
+    )
+    assert "other inputs" in build_status(build_dir, ontology=edited)
+    graph = load_built_graph(build_dir, ontology=edited)
+    assert graph.query("ASK { sarc:BrandNewSarcoma rdfs:subClassOf+ sarc:Disease }").askAnswer
+
+
+def test_a_stale_build_directory_is_named_on_the_command_line(tmp_path, build_dir):
+    out = tmp_path / "dist"
+    shutil.copytree(build_dir, out)
+    (out / MANIFEST_FILE).write_text("{ not json")
+    result = CliRunner().invoke(main, ["stats", "--build-dir", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"note: {out / MANIFEST_FILE} is damaged" in result.stderr
+
+
+def test_an_ontology_without_classes_does_not_build(tmp_path):
+    empty = tmp_path / "empty.ttl"
+    empty.write_text("@prefix owl: <http://www.w3.org/2002/07/owl#> .\n<https://example.org/o> a owl:Ontology .\n")
+    result = CliRunner().invoke(main, ["build", "--ontology", str(empty), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "declares no class" in result.stderr
+    assert not (tmp_path / "out").exists()

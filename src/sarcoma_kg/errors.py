@@ -18,6 +18,7 @@ __all__ = [
     "InputError",
     "JavaNotFound",
     "QueryError",
+    "QueryTimeout",
     "RdfSyntaxError",
     "SarcomaKGError",
     "exit_code_for",
@@ -70,6 +71,10 @@ class JavaNotFound(EnvironmentProblem):
             "Java was not found, and the HermiT reasoner needs it: install a Java runtime "
             "(e.g. 'apt-get install default-jre-headless') or put 'java' on PATH"
         )
+
+
+class QueryTimeout(EnvironmentProblem):
+    """A query or upload ran past its time limit (``--timeout``) and was stopped; nothing was written."""
 
 
 class EndpointError(EnvironmentProblem):

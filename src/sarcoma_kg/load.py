@@ -17,7 +17,7 @@ import http.client
 import os
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, unquote, urlparse
@@ -33,6 +33,7 @@ __all__ = [
     "CONTENT_TYPES",
     "DEFAULT_GRAPH",
     "DEFAULT_RETRIES",
+    "DEFAULT_TIMEOUT",
     "LoadSummary",
     "graph_store_url",
     "load",
@@ -134,6 +135,8 @@ def upload(
     """PUT ``data`` to ``url``; returns (HTTP status, attempts). Retries connection failures with backoff.
 
     ``EndpointError`` after the last attempt, or at once for an HTTP error that retrying cannot fix.
+    ``timeout`` bounds the whole upload, retries and backoff included: a store that never answers holds the
+    command at most that long (before, each of five attempts waited for it in turn).
     """
     parsed = urlparse(url)
     connection_class = http.client.HTTPSConnection if parsed.scheme == "https" else http.client.HTTPConnection
@@ -146,8 +149,12 @@ def upload(
         headers["Authorization"] = "Basic " + base64.b64encode(credentials).decode("ascii")
     url = redact_url(url)
     last_problem = ""
+    deadline = time.monotonic() + timeout
     for attempt in range(1, retries + 2):
-        connection = connection_class(parsed.hostname or "", parsed.port, timeout=timeout)
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise EndpointError(f"{url}: no answer within --timeout {timeout:g} s ({last_problem or 'timed out'})")
+        connection = connection_class(parsed.hostname or "", parsed.port, timeout=remaining)
         try:
             with task(progress_label, total=len(data), unit="B") as bar:
                 connection.request(
@@ -169,7 +176,7 @@ def upload(
         finally:
             connection.close()
         if attempt <= retries:
-            time.sleep(backoff * 2 ** (attempt - 1))
+            time.sleep(max(0.0, min(backoff * 2 ** (attempt - 1), deadline - time.monotonic())))
     raise EndpointError(f"{url}: upload failed after {retries + 1} attempt(s): {last_problem}")
 
 
@@ -179,6 +186,8 @@ def load(
     graph: str = DEFAULT_GRAPH,
     source: str | os.PathLike[str] | None = None,
     build_dir: str | os.PathLike[str] | None = paths.DEFAULT_BUILD_DIR,
+    ontology: str | os.PathLike[str] | None = None,
+    data: Sequence[str | os.PathLike[str]] | None = None,
     retries: int = DEFAULT_RETRIES,
     backoff: float = 0.5,
     timeout: float = DEFAULT_TIMEOUT,
@@ -191,9 +200,11 @@ def load(
     url = graph_store_url(endpoint, graph)
     if retries < 0:
         raise InputError(f"--retries must be 0 or more, not {retries}")
+    if not timeout > 0:
+        raise InputError(f"--timeout must be a positive number of seconds, not {timeout:g}")
     triples: int | None
     if source is None:
-        release = load_built_graph(build_dir)
+        release = load_built_graph(build_dir, ontology=ontology, data=data)
         data = serialize(release, ExportFormat.NTRIPLES)
         content_type = CONTENT_TYPES[".nt"]
         triples = len(release)

@@ -37,16 +37,20 @@ import yaml
 from pyparsing import ParseException
 from rdflib import BNode, Graph, Literal, URIRef, Variable
 from rdflib.namespace import XSD
+from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.query import Result
 from rdflib.term import Node
 
 from . import paths
-from .errors import QueryError
+from .errors import EndpointError, QueryError
 from .fileio import write_atomic
-from .namespaces import PREFIXES
+from .limits import run_limited
+from .namespaces import PREFIXES, sparql_prologue
+from .services import check_services, service_endpoints
 
 __all__ = [
+    "DEFAULT_TIMEOUT",
     "README_END",
     "README_START",
     "ParamType",
@@ -61,6 +65,7 @@ __all__ = [
     "catalogue_markdown",
     "compact_term",
     "ensure_read_only",
+    "ensure_terms_in_graph",
     "get_query",
     "inject_bindings",
     "load_catalogue",
@@ -77,6 +82,8 @@ __all__ = [
 ]
 
 README_START = "<!-- query-catalogue:start -->"
+#: Seconds a query may run, on the embedded store as on an endpoint (``--timeout``).
+DEFAULT_TIMEOUT = 30.0
 README_END = "<!-- query-catalogue:end -->"
 
 _HEADER_KEYS = {"summary", "description", "tags", "params", "columns"}
@@ -269,7 +276,13 @@ def _strip_comments(text: str) -> str:
 
 
 def projection(text: str) -> tuple[str, ...]:
-    """The variables a SELECT query projects, as Oxigraph reads it (evaluated on an empty store)."""
+    """The variables a SELECT query projects, as Oxigraph reads it (evaluated on an empty store).
+
+    A federated query is not evaluated, even on an empty store (Oxigraph would call its ``SERVICE``
+    endpoints): rdflib's algebra gives its projection without running it.
+    """
+    if service_endpoints(text):
+        return _parsed_projection(text)
     try:
         result = ox.Store().query(text, prefixes=PREFIXES)
     except SyntaxError as exc:
@@ -277,6 +290,16 @@ def projection(text: str) -> tuple[str, ...]:
     if not isinstance(result, ox.QuerySolutions):
         return ()
     return tuple(v.value for v in result.variables)
+
+
+def _parsed_projection(text: str) -> tuple[str, ...]:
+    try:
+        algebra = translateQuery(parseQuery(sparql_prologue() + text)).algebra
+    except (ParseException, Exception) as exc:  # rdflib raises plain Exceptions for unknown prefixes
+        raise QueryError(f"SPARQL syntax error: {' '.join(str(exc).split())[:200]}") from None
+    if algebra.name != "SelectQuery":
+        return ()
+    return tuple(str(v) for v in algebra["PV"])
 
 
 def _build_query(name: str, path: Path | None, text: str, header: dict | None, source: str) -> StoredQuery:
@@ -572,17 +595,42 @@ def answerable_form(text: str) -> QueryForm:
     return form
 
 
-def run_local(graph: Graph, query_text: str, bindings: Mapping[str, Node] | None = None) -> QueryResult:
-    """Answer a SELECT or ASK query on ``graph`` (Oxigraph), with ``bindings`` substituted as RDF terms."""
+def run_local(
+    graph: Graph,
+    query_text: str,
+    bindings: Mapping[str, Node] | None = None,
+    *,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    allow_service: Sequence[str] = (),
+) -> QueryResult:
+    """Answer a SELECT or ASK query on ``graph`` (Oxigraph), with ``bindings`` substituted as RDF terms.
+
+    ``SERVICE`` clauses are refused unless their endpoint is in ``allow_service``. The query stops after
+    ``timeout`` seconds (``QueryTimeout``) or at Ctrl-C (``KeyboardInterrupt``): see :mod:`sarcoma_kg.limits`.
+    """
     answerable_form(query_text)
+    check_services(query_text, allow_service)
     text = inject_bindings(query_text, dict(bindings or {}))
+
+    def answer() -> QueryResult:
+        return result_from_rdflib(graph.query(text))
+
     try:
-        result = graph.query(text)
+        return run_limited(answer, timeout=timeout)
     except SyntaxError as exc:
         raise QueryError(f"SPARQL syntax error: {exc}") from None
-    except OSError as exc:  # e.g. a SERVICE call that cannot be made
-        raise QueryError(f"the query failed: {exc}") from None
-    return result_from_rdflib(result)
+    except OSError as exc:  # a SERVICE call that cannot be made
+        detail = " ".join(str(exc).split())[:300]
+        raise EndpointError(f"the query's SERVICE call failed: {detail}") from None
+
+
+def ensure_terms_in_graph(graph: Graph, bindings: Mapping[str, Node], names: Iterable[str]) -> None:
+    """``QueryError`` when an IRI given for one of ``names`` occurs nowhere in ``graph`` (a typo, an old name):
+    the query would answer 0 rows without saying why."""
+    for name in names:
+        term = bindings.get(name)
+        if isinstance(term, URIRef) and (term, None, None) not in graph and (None, None, term) not in graph:
+            raise QueryError(f"parameter '{name}': {compact_term(term)} is not in the graph (check the name)")
 
 
 def result_from_rdflib(result: Result) -> QueryResult:

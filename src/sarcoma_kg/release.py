@@ -15,9 +15,11 @@ function of the sources: the same inputs give the same bytes.
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,10 +28,10 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
 from . import paths
-from .build import load_built_graph
+from .build import load_built_graph, source_files
 from .errors import InputError
 from .export import ExportFormat, canonical_triples, serialize
-from .fileio import write_atomic
+from .fileio import OutputError, check_output, write_atomic
 from .graph import load_files, new_graph
 from .kgx import curie
 from .namespaces import DCTERMS, KB, ONTOLOGY_IRI, PREFIXES, SARC
@@ -40,6 +42,7 @@ __all__ = [
     "RELEASES",
     "ChangeRow",
     "ReleaseSummary",
+    "check_version",
     "diff_graphs",
     "diff_markdown",
     "diff_tsv",
@@ -92,6 +95,28 @@ def ontology_version(graph: Graph) -> str:
     if not values:
         raise InputError(f"the ontology <{ONTOLOGY_IRI}> has no owl:versionInfo: pass --version YYYY-MM-DD")
     return values[0]
+
+
+def check_version(version: str) -> str:
+    """The version, if usable in IRIs and file names; one that looks like a date must be a real calendar date.
+
+    >>> check_version("2026-11-23")
+    '2026-11-23'
+    >>> check_version("2027-13-45")
+    Traceback (most recent call last):
+    ...
+    sarcoma_kg.errors.InputError: '2027-13-45' is not a valid date (YYYY-MM-DD: month 01-12, a day of that month)
+    """
+    if not _VERSION.match(version):
+        raise InputError(f"'{version}' is not a usable version: use letters, digits, '.', '-' (e.g. 2026-11-23)")
+    if re.match(r"^\d{4}-\d{1,2}-\d{1,2}", version):
+        try:
+            datetime.date.fromisoformat(version[:10])
+        except ValueError:
+            raise InputError(
+                f"'{version}' is not a valid date (YYYY-MM-DD: month 01-12, a day of that month)"
+            ) from None
+    return version
 
 
 def version_iri(version: str, name: str) -> URIRef:
@@ -263,15 +288,22 @@ def release(
     version: str | None = None,
     previous: str | os.PathLike[str] | None = None,
     build_dir: str | os.PathLike[str] | None = paths.DEFAULT_BUILD_DIR,
+    ontology: str | os.PathLike[str] | None = None,
+    data: Sequence[str | os.PathLike[str]] | None = None,
+    force: bool = False,
 ) -> ReleaseSummary:
-    """Write the dated release into ``out_dir/<version>/`` (every file atomically, all computed first)."""
-    base = load_files([paths.ontology_file()])
-    chosen = ontology_version(base) if version is None else version
-    if not _VERSION.match(chosen):
-        raise InputError(f"'{chosen}' is not a usable version: use letters, digits, '.', '-' (e.g. 2026-11-23)")
+    """Write the dated release into ``out_dir/<version>/`` (every file atomically, all computed first).
+
+    Base and full come from the same ontology (``ontology``, default the packaged one), so a class added to an
+    edited copy is in both. A dated release is immutable: when ``out_dir/<version>/`` already holds files that
+    would change, ``OutputError`` unless ``force`` (writing the same bytes again is allowed: it changes nothing).
+    """
+    inputs = source_files(ontology, data)
+    base = load_files(inputs[:1])
+    chosen = check_version(ontology_version(base) if version is None else version)
     old = load_files([previous]) if previous is not None else None
     _stamp(base, BASE_ONTOLOGY_IRI, chosen, "sarcoma-kg-base.owl")
-    full = _stamp(load_built_graph(build_dir), ONTOLOGY_IRI, chosen, "sarcoma-kg.owl")
+    full = _stamp(load_built_graph(build_dir, ontology=ontology, data=data), ONTOLOGY_IRI, chosen, "sarcoma-kg.owl")
 
     artifacts = {
         "sarcoma-kg-base.ttl": serialize(base, ExportFormat.TURTLE),
@@ -289,5 +321,13 @@ def release(
         files["diff.md"] = diff_markdown(changes, previous=Path(previous).name, current=chosen).encode("utf-8")
         files["diff.tsv"] = diff_tsv(changes).encode("utf-8")
     target = Path(out_dir) / chosen
-    outputs = tuple(write_atomic(target / name, data) for name, data in files.items())
+    guarded = [*inputs, *([previous] if previous is not None else [])]
+    for name, payload in files.items():
+        check_output(target / name, inputs=guarded)
+        if not force and (target / name).is_file() and (target / name).read_bytes() != payload:
+            raise OutputError(
+                f"{target}/ is the dated release {chosen} and {name} would change: a release is immutable "
+                "(give a new --version, or --force to replace it)"
+            )
+    outputs = tuple(write_atomic(target / name, payload, inputs=guarded) for name, payload in files.items())
     return ReleaseSummary(chosen, target, outputs, len(full), changes)

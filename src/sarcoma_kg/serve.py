@@ -10,7 +10,11 @@ does not have:
 - a result-row cap: Oxigraph streams the rows as TSV; the front reads at most ``max_rows`` of them, closes the
   stream (which stops Oxigraph's work) and converts what it kept into the format the client asked for;
 - a wall-clock timeout (also passed to Oxigraph as ``--timeout-s``) reported as HTTP 504;
-- 403 for every update, whichever way it is sent (``/update``, ``update=`` or ``application/sparql-update``).
+- 403 for every update, whichever way it is sent (``/update``, ``update=`` or ``application/sparql-update``);
+- 403 for a federated query (``SERVICE``) unless its endpoint is in ``--allow-service``, so the server cannot be
+  made to send requests to addresses of a caller's choosing (:mod:`sarcoma_kg.services`);
+- the project prefixes (``sarc:``, ``rdfs:``, ...) predeclared, as on the command line, so a query pasted from
+  the README runs without PREFIX lines (a query's own PREFIX declarations come after them and win).
 
 Content negotiation: SELECT and ASK answer in SPARQL JSON (default), XML, CSV or TSV; CONSTRUCT and DESCRIBE in
 Turtle (default), N-Triples, RDF/XML or JSON-LD. All conversions are Oxigraph's own serialisers.
@@ -52,8 +56,9 @@ from . import paths
 from .build import load_built_graph
 from .errors import EnvironmentProblem, InputError, QueryError
 from .graph import ox_store
-from .namespaces import PREFIXES
+from .namespaces import PREFIXES, sparql_prologue
 from .queries import StoredQuery, bind_params, inject_bindings, load_catalogue
+from .services import check_services
 
 __all__ = [
     "ASSETS_ENV",
@@ -117,8 +122,18 @@ class ServeConfig:
     assets: Path | None = None
     build_dir: Path | None = paths.DEFAULT_BUILD_DIR
     threads: int = 8
+    allow_service: tuple[str, ...] = ()
+    ontology: Path | None = None
+    data: tuple[Path, ...] = ()
 
     def __post_init__(self) -> None:
+        try:
+            socket.getaddrinfo(self.host, None, proto=socket.IPPROTO_TCP, flags=socket.AI_NUMERICHOST)
+        except (socket.gaierror, UnicodeError, ValueError):
+            try:
+                socket.getaddrinfo(self.host, None, proto=socket.IPPROTO_TCP)
+            except (socket.gaierror, UnicodeError, ValueError):
+                raise InputError(f"--host {self.host!r} is not an address or a known host name") from None
         if not 0 <= self.port <= 65535:
             raise InputError(f"--port must be between 0 and 65535, not {self.port}")
         if not self.timeout > 0:
@@ -185,13 +200,19 @@ def oxigraph_executable() -> str:
     return found
 
 
-def prepare_store(location: Path, *, build_dir: str | os.PathLike[str] | None = paths.DEFAULT_BUILD_DIR) -> int:
+def prepare_store(
+    location: Path,
+    *,
+    build_dir: str | os.PathLike[str] | None = paths.DEFAULT_BUILD_DIR,
+    ontology: str | os.PathLike[str] | None = None,
+    data: Sequence[str | os.PathLike[str]] | None = None,
+) -> int:
     """Write the reasoned graph into an Oxigraph database at ``location``; returns its triple count.
 
     The graph is the one every other command answers from (``load_built_graph``: the current inferred release,
     or the knowledge base reasoned in memory), so the page returns the same rows as ``sarcoma-kg query``.
     """
-    graph = load_built_graph(build_dir)
+    graph = load_built_graph(build_dir, ontology=ontology, data=data)
     store = ox_store(graph)
     location.mkdir(parents=True, exist_ok=True)
     dump = location.parent / f"{location.name}.nt"
@@ -303,6 +324,7 @@ class _Front:
     max_rows: int
     page: bytes = field(repr=False)
     examples_json: bytes = field(repr=False)
+    allow_service: tuple[str, ...] = ()
 
     # -- routing ------------------------------------------------------------------------------------------
     def __call__(self, environ: dict, start_response: Callable) -> Iterator[bytes]:
@@ -353,7 +375,11 @@ class _Front:
             query = params.get("query", "")
         if not query.strip():
             return _text(400, "no query: send ?query=... (GET), a form with query=... or application/sparql-query")
-        fields = [("query", query)]
+        try:
+            check_services(query, self.allow_service)
+        except QueryError as exc:
+            return _text(403, str(exc))
+        fields = [("query", _with_prefixes(query))]
         fields += [("default-graph-uri", g) for g in params.getlist("default-graph-uri")]
         fields += [("named-graph-uri", g) for g in params.getlist("named-graph-uri")]
         return self._forward(request, urlencode(fields).encode())
@@ -454,6 +480,11 @@ class _Front:
         return Response(output, content_type=mimetype + charset, headers=self._cap_headers(truncated))
 
 
+def _with_prefixes(query: str) -> str:
+    """The project prefixes, then the query (whose own PREFIX lines, coming later, override ours)."""
+    return sparql_prologue() + query
+
+
 def _form_fields(body: bytes) -> list[tuple[str, str]]:
     return parse_qsl(body.decode("utf-8", errors="replace"))
 
@@ -489,12 +520,18 @@ def create_app(
     timeout: float = DEFAULT_TIMEOUT,
     max_rows: int = DEFAULT_MAX_ROWS,
     catalogue: Sequence[StoredQuery] | None = None,
+    allow_service: Sequence[str] = (),
 ) -> Callable:
-    """The WSGI application in front of the Oxigraph server at ``upstream`` (``http://127.0.0.1:N``)."""
+    """The WSGI application in front of the Oxigraph server at ``upstream`` (``http://127.0.0.1:N``).
+
+    ``allow_service`` lists the only endpoints a query's ``SERVICE`` clauses may call (default: none).
+    """
     examples_data = examples(catalogue)
     page = _page(examples_data, timeout=timeout, max_rows=max_rows)
     listing = json.dumps(examples_data, indent=1, ensure_ascii=False).encode("utf-8")
-    return _Front(upstream, assets, timeout, max_rows, page=page, examples_json=listing)
+    return _Front(
+        upstream, assets, timeout, max_rows, page=page, examples_json=listing, allow_service=tuple(allow_service)
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -524,9 +561,17 @@ def _started(config: ServeConfig) -> Iterator[tuple[object, RunningServer]]:
     assets = find_assets(config.assets)
     with tempfile.TemporaryDirectory(prefix="sarcoma-kg-serve-") as scratch:
         location = Path(scratch) / "store"
-        triples = prepare_store(location, build_dir=config.build_dir)
+        triples = prepare_store(
+            location, build_dir=config.build_dir, ontology=config.ontology, data=list(config.data) or None
+        )
         with OxigraphServer(location, timeout=config.timeout) as engine:
-            app = create_app(engine.url, assets=assets, timeout=config.timeout, max_rows=config.max_rows)
+            app = create_app(
+                engine.url,
+                assets=assets,
+                timeout=config.timeout,
+                max_rows=config.max_rows,
+                allow_service=config.allow_service,
+            )
             try:
                 server = waitress.create_server(
                     app, host=config.host, port=config.port, threads=config.threads, ident="sarcoma-kg"

@@ -50,6 +50,7 @@ from .errors import EnvironmentProblem, InputError
 from .graph import StoreKind, from_ox, new_graph, parse_into, to_ox
 from .namespaces import PREFIXES, SH, bind_prefixes
 from .progress import progress
+from .services import check_services
 
 __all__ = [
     "DATA_GRAPH",
@@ -169,17 +170,29 @@ def load_shapes(shapes_files: Sequence[str | os.PathLike[str]] | None = None) ->
     graph = new_graph(StoreKind.MEMORY)
     for file in files:
         parse_into(graph, file)
+    # SPARQL-based constraints run on the engine: a SERVICE in one would make validation call out (SSRF).
+    for predicate in (SH.select, SH.ask, SH.construct):
+        for text in graph.objects(None, predicate):
+            check_services(str(text))
     return graph
 
 
-def _load_store(data_files: Sequence[Path] | None, include_ontology: bool) -> ox.Store:
+def _load_store(
+    data_files: Sequence[Path] | None,
+    include_ontology: bool,
+    ontology: Path | None = None,
+    kb_data: Sequence[Path] | None = None,
+) -> ox.Store:
     """User files go to ``DATA_GRAPH``; the ontology and the knowledge base they may refer to (its sources,
-    for instance) to ``REFERENCE_GRAPH``. Without user files the knowledge base itself is the data."""
+    for instance) to ``REFERENCE_GRAPH``. Without user files the knowledge base itself is the data.
+    ``ontology``/``kb_data`` replace the packaged ones (``--ontology``/``--data``, as on every command)."""
     store = ox.Store()
+    onto = ontology if ontology is not None else paths.ontology_file()
+    kb = list(kb_data) if kb_data else paths.data_files()
     if data_files is None:
-        reference, data = [paths.ontology_file()], paths.data_files()
+        reference, data = [onto], kb
     else:
-        reference = [paths.ontology_file(), *paths.data_files()] if include_ontology else []
+        reference = [onto, *kb] if include_ontology else []
         data = list(data_files)
     for files, name in ((reference, REFERENCE_GRAPH), (data, DATA_GRAPH)):
         view = Graph(store=OxigraphStore(store=store), identifier=name)
@@ -747,6 +760,8 @@ def validate(
     shapes_files: Sequence[str | os.PathLike[str]] | None = None,
     include_ontology: bool = True,
     engine: Engine = Engine.FAST,
+    ontology: str | os.PathLike[str] | None = None,
+    kb_data: Sequence[str | os.PathLike[str]] | None = None,
 ) -> ValidationReport:
     """Validate ``data_files`` (with the ontology) or, when None, the knowledge base, against the shapes.
 
@@ -754,7 +769,12 @@ def validate(
     raises ``InputError`` naming the shape.
     """
     files = [Path(f) for f in data_files] if data_files is not None else None
-    store = _load_store(files, include_ontology)
+    store = _load_store(
+        files,
+        include_ontology,
+        Path(ontology) if ontology is not None else None,
+        [Path(f) for f in kb_data] if kb_data else None,
+    )
     shapes = load_shapes(shapes_files)
     with _quiet_rdflib():
         return validate_store(store, shapes, engine=engine, user_data=files is not None)

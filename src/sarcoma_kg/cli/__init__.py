@@ -7,14 +7,32 @@ usage; 3 environment problem (no Java, endpoint unreachable). Errors are one lin
 
 from __future__ import annotations
 
+import logging
 import sys
 
 import click
 
 from .. import __version__
-from ..errors import SarcomaKGError
+from ..errors import SarcomaKGError, exit_code_for
 
 __all__ = ["main"]
+
+
+class _EchoHandler(logging.Handler):
+    """The library's notes (``sarcoma_kg`` logger: a stale build directory...) as one line on standard error.
+
+    It looks up standard error at each message, so in-process test runners capture the notes too.
+    """
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(f"sarcoma-kg: note: {record.getMessage()}", err=True)
+
+
+def _install_notes() -> None:
+    logger = logging.getLogger("sarcoma_kg")
+    if not any(isinstance(h, _EchoHandler) for h in logger.handlers):
+        logger.addHandler(_EchoHandler(logging.INFO))
+        logger.setLevel(logging.INFO)
 
 
 class _Group(click.Group):
@@ -34,6 +52,14 @@ class _Group(click.Group):
         except BrokenPipeError:
             sys.stderr.close()
             ctx.exit(0)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:  # a bug or an untranslated library error: still one line, never a traceback
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            detail = " ".join(str(exc).split())[:300] or type(exc).__name__
+            click.echo(f"sarcoma-kg: error: unexpected {type(exc).__name__}: {detail} (--debug shows where)", err=True)
+            ctx.exit(exit_code_for(exc))
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -44,6 +70,7 @@ def main(ctx: click.Context, debug: bool) -> None:
     """Soft tissue sarcoma knowledge graph: build, reason, validate, query, serve and ship it."""
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
+    _install_notes()
 
 
 def _register() -> None:

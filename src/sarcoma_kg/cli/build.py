@@ -8,17 +8,17 @@ from pathlib import Path
 import click
 
 from .. import paths
-from ..build import build, load_built_graph
+from ..build import build, load_built_graph, load_merged_graph, source_files
 from ..errors import IncoherentOntology, InputError
 from ..export import ExportFormat, serialize
 from ..fileio import write_atomic
-from ..graph import load_files, load_knowledge_base
+from ..graph import load_files
 from ..kgx import write_kgx
 from ..paths import DEFAULT_BUILD_DIR
 from ..reason import reason
 from ..release import jsonld_document
 from ..stats import category_counts
-from .render import build_dir_option, table
+from .render import allow_empty_option, output_path, source_options, table
 
 __all__ = ["COMMANDS"]
 
@@ -99,10 +99,9 @@ def reason_command(ontology: Path | None, data: tuple[Path, ...]) -> None:
     help="Serialisation; 'kgx' writes Biolink KGX nodes.tsv and edges.tsv into the -o directory (reasoned graph).",
 )
 @click.option("--inferred", is_flag=True, help="Include HermiT's inferred axioms.")
-@click.option(
+@output_path(
     "-o",
     "--output",
-    type=click.Path(path_type=Path),
     required=True,
     help="Output file ('-' for standard output), or directory for kgx; written atomically.",
 )
@@ -111,39 +110,53 @@ def reason_command(ontology: Path | None, data: tuple[Path, ...]) -> None:
     metavar="embed|URL",
     help="jsonld only: embed the published @context (context/sarcoma-kg.context.jsonld) or reference it by URL.",
 )
-@build_dir_option
-def export_command(fmt: str, inferred: bool, output: Path, jsonld_context: str | None, build_dir: Path) -> None:
+@allow_empty_option
+@source_options
+def export_command(
+    fmt: str,
+    inferred: bool,
+    output: Path,
+    jsonld_context: str | None,
+    allow_empty: bool,
+    ontology: Path | None,
+    data: tuple[Path, ...],
+    build_dir: Path,
+) -> None:
     """Export the knowledge graph deterministically (same inputs, same bytes).
+
+    The asserted graph (ontology and data merged) unless --inferred; --ontology/--data export an edited copy.
 
     Example: sarcoma-kg export --format ntriples --inferred -o sarcoma-kg.nt
     Example: sarcoma-kg export --format kgx -o dist/kgx
     """
-    if fmt == "kgx":
-        nodes, edges = write_kgx(load_built_graph(build_dir), output)
-        click.echo(f"wrote {nodes} and {edges}", err=True)
-        return
-    graph = load_built_graph(build_dir) if inferred else load_knowledge_base()
+    sources = {"ontology": ontology, "data": list(data) or None}
     if jsonld_context and fmt != ExportFormat.JSONLD.value:
         raise InputError("--jsonld-context goes with --format jsonld")
+    if fmt == "kgx":
+        nodes, edges = write_kgx(load_built_graph(build_dir, **sources), output)
+        click.echo(f"wrote {nodes} and {edges}", err=True)
+        return
+    graph = load_built_graph(build_dir, **sources) if inferred else load_merged_graph(build_dir, **sources)
     if jsonld_context:
-        data = jsonld_document(graph, None if jsonld_context == "embed" else jsonld_context)
+        payload = jsonld_document(graph, None if jsonld_context == "embed" else jsonld_context)
     else:
-        data = serialize(graph, ExportFormat(fmt))
+        payload = serialize(graph, ExportFormat(fmt))
     if str(output) == "-":
-        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.write(payload)
     else:
-        write_atomic(output, data)
+        inputs = [*source_files(**sources), *(Path(build_dir).glob("*") if build_dir else [])]
+        write_atomic(output, payload, inputs=inputs, items=len(graph), allow_empty=allow_empty)
         click.echo(f"wrote {output} ({len(graph)} triples)", err=True)
 
 
 @click.command("stats")
-@build_dir_option
-def stats_command(build_dir: Path) -> None:
+@source_options
+def stats_command(ontology: Path | None, data: tuple[Path, ...], build_dir: Path) -> None:
     """Counts of classes and individuals per top category of the ontology.
 
     Example: sarcoma-kg stats
     """
-    rows = category_counts(load_built_graph(build_dir))
+    rows = category_counts(load_built_graph(build_dir, ontology=ontology, data=list(data) or None))
     click.echo(table(["category", "label", "classes", "individuals"], rows))
 
 

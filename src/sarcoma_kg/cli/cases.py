@@ -28,7 +28,7 @@ from ..graph import load_files, parse_into
 from ..queries import table_rows
 from ..report import ReportFormat, render_report, report_for_cases
 from ..staging import fill_recorded_stages, materialise_stages, stage_cases
-from .render import build_dir_option, table
+from .render import allow_empty_option, output_path, source_options, table
 
 __all__ = ["COMMANDS", "cases_group"]
 
@@ -36,8 +36,15 @@ _BASE = click.option("--base", default=str(CASE), show_default=True, help="Names
 _SPREADSHEET = click.argument("spreadsheet", type=click.Path(dir_okay=False, path_type=Path))
 
 
-def _import(spreadsheet: Path, build_dir: Path, base: str, skip_invalid: bool):
-    kb = load_built_graph(build_dir)
+def _import(
+    spreadsheet: Path,
+    build_dir: Path,
+    base: str,
+    skip_invalid: bool,
+    ontology: Path | None = None,
+    data: tuple[Path, ...] = (),
+):
+    kb = load_built_graph(build_dir, ontology=ontology, data=list(data) or None)
     try:
         return kb, import_cases(spreadsheet, kb, base=base, skip_invalid=skip_invalid)
     except CaseImportError as exc:
@@ -63,10 +70,9 @@ def cases_group() -> None:
 
 @cases_group.command("import")
 @_SPREADSHEET
-@click.option(
+@output_path(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
     help="Turtle file to write ('-' for standard output); default: the spreadsheet's name with .ttl.",
 )
 @click.option(
@@ -78,9 +84,18 @@ def cases_group() -> None:
     help="Also write each case's computed PDQ stage (sarc:computedStage), so cases can be counted by stage.",
 )
 @_BASE
-@build_dir_option
+@allow_empty_option
+@source_options
 def import_command(
-    spreadsheet: Path, output: Path | None, skip_invalid: bool, materialise_stage: bool, base: str, build_dir: Path
+    spreadsheet: Path,
+    output: Path | None,
+    skip_invalid: bool,
+    materialise_stage: bool,
+    base: str,
+    allow_empty: bool,
+    ontology: Path | None,
+    data: tuple[Path, ...],
+    build_dir: Path,
 ) -> None:
     """Check a CSV/TSV spreadsheet of cases, resolve its terms, validate and write it as RDF.
 
@@ -88,17 +103,17 @@ def import_command(
 
     Example: sarcoma-kg cases import examples/cases.csv -o cases.ttl --materialise-stage
     """
-    kb, result = _import(spreadsheet, build_dir, base, skip_invalid)
+    kb, result = _import(spreadsheet, build_dir, base, skip_invalid, ontology, data)
     _report_skipped(result)
     if materialise_stage:
         staged = materialise_stages(kb, result.graph, result.cases, build_term_index(kb), base=base)
         click.echo(f"computed stage written for {staged} of {len(result.cases)} case(s)", err=True)
-    data = serialize(result.graph, ExportFormat.TURTLE)
+    turtle = serialize(result.graph, ExportFormat.TURTLE)
     target = output or spreadsheet.with_suffix(".ttl")
     if str(target) == "-":
-        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.write(turtle)
     else:
-        write_atomic(target, data)
+        write_atomic(target, turtle, inputs=[spreadsheet], items=len(result.cases), allow_empty=allow_empty)
     click.echo(f"imported {len(result.cases)} case(s) from {spreadsheet.name}, validated against the shapes"
                + (f", {len(result.skipped_rows)} row(s) skipped" if result.skipped_rows else "")
                + ("" if str(target) == "-" else f": wrote {target}"), err=True)  # fmt: skip
@@ -111,13 +126,21 @@ def import_command(
 )
 @click.option("--skip-invalid", is_flag=True, help="Stage the good rows and list the bad ones.")
 @_BASE
-@build_dir_option
-def stage_command(spreadsheet: Path, fmt: str, skip_invalid: bool, base: str, build_dir: Path) -> None:
+@source_options
+def stage_command(
+    spreadsheet: Path,
+    fmt: str,
+    skip_invalid: bool,
+    base: str,
+    ontology: Path | None,
+    data: tuple[Path, ...],
+    build_dir: Path,
+) -> None:
     """Stage the cases of a spreadsheet by the PDQ rules (the stored query case-stages, nothing written).
 
     Example: sarcoma-kg cases stage examples/cases.csv
     """
-    kb, result = _import(spreadsheet, build_dir, base, skip_invalid)
+    kb, result = _import(spreadsheet, build_dir, base, skip_invalid, ontology, data)
     _report_skipped(result)
     staged = stage_cases(kb, result.graph, result.cases, base=base)
     rows = table_rows(staged)
@@ -148,8 +171,16 @@ def stage_command(spreadsheet: Path, fmt: str, skip_invalid: bool, base: str, bu
     help="html or md; default: from the output's extension (.md is Markdown, anything else HTML).",
 )
 @click.option("--title", default=None, help="Report title; default: 'Cohort report: <cases file name>'.")
-@build_dir_option
-def report_command(cases: Path, output: Path, fmt: str | None, title: str | None, build_dir: Path) -> None:
+@source_options
+def report_command(
+    cases: Path,
+    output: Path,
+    fmt: str | None,
+    title: str | None,
+    ontology: Path | None,
+    data: tuple[Path, ...],
+    build_dir: Path,
+) -> None:
     """Write a per-patient report of imported cases: stage and why, applicable options, options ruled out.
 
     CASES is a Turtle file written by 'cases import'. The page is self-contained (no script, no external request).
@@ -160,23 +191,22 @@ def report_command(cases: Path, output: Path, fmt: str | None, title: str | None
 
     own = Graph()
     parse_into(own, cases)
-    graph = load_built_graph(build_dir)
+    graph = load_built_graph(build_dir, ontology=ontology, data=list(data) or None)
     load_files([cases], graph=graph)
     chosen = (
         ReportFormat(fmt) if fmt else (ReportFormat.MARKDOWN if output.suffix.lower() == ".md" else ReportFormat.HTML)
     )
     report = report_for_cases(graph, own, title=title or f"Cohort report: {cases.name}")
-    write_atomic(output, render_report(report, chosen))
+    write_atomic(output, render_report(report, chosen), inputs=[cases], items=len(report.sections))
     click.echo(f"reported {len(report.sections)} case(s): wrote {output}", err=True)
 
 
 @cases_group.command("generate")
 @click.option("--n", "count", type=click.IntRange(min=0), required=True, help="Number of cases.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed: same seed, same bytes.")
-@click.option(
+@output_path(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
     required=True,
     help="FILE.csv for the spreadsheet, FILE.ttl for the spreadsheet imported as RDF.",
 )
@@ -187,8 +217,18 @@ def report_command(cases: Path, output: Path, fmt: str | None, title: str | None
     show_default=True,
     help="Share of stageable cases given a recorded_stage (taken from the staging query).",
 )
-@build_dir_option
-def generate_command(count: int, seed: int, output: Path, recorded_share: float, build_dir: Path) -> None:
+@allow_empty_option
+@source_options
+def generate_command(
+    count: int,
+    seed: int,
+    output: Path,
+    recorded_share: float,
+    allow_empty: bool,
+    ontology: Path | None,
+    data: tuple[Path, ...],
+    build_dir: Path,
+) -> None:
     """Generate a realistic synthetic cohort with the ontology's terms (deterministic per seed).
 
     Example: sarcoma-kg cases generate --n 10000 --seed 1 -o cohort-10k.csv
@@ -196,16 +236,17 @@ def generate_command(count: int, seed: int, output: Path, recorded_share: float,
     suffix = output.suffix.lower()
     if suffix not in (".csv", ".ttl"):
         raise InputError(f"{output}: the output must end in .csv or .ttl")
-    kb = load_built_graph(build_dir)
+    kb = load_built_graph(build_dir, ontology=ontology, data=list(data) or None)
     index = build_term_index(kb)
     sheet = generate_cases(count, index, seed=seed)
     sheet = fill_recorded_stages(sheet, kb, index, share=recorded_share, seed=seed)
     sheet = type(sheet)(name=output.with_suffix(".csv").name, columns=sheet.columns, rows=sheet.rows)
     if suffix == ".csv":
-        write_atomic(output, to_csv(sheet).encode("utf-8"))
+        write_atomic(output, to_csv(sheet).encode("utf-8"), items=count, allow_empty=allow_empty)
     else:
         result = import_spreadsheet(parse_spreadsheet(to_csv(sheet), sheet.name), kb, index=index)
-        write_atomic(output, serialize(result.graph, ExportFormat.TURTLE))
+        turtle = serialize(result.graph, ExportFormat.TURTLE)
+        write_atomic(output, turtle, items=len(result.cases), allow_empty=allow_empty)
     click.echo(f"generated {count} case(s) (seed {seed}): wrote {output}", err=True)
 
 

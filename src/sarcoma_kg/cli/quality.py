@@ -14,7 +14,7 @@ from rdflib import URIRef
 from ..graph import load_files
 from ..qc import Level, QcResult, failed, run_checks
 from ..validate import SHAPES_NAMESPACE, Severity, ValidationReport, ValidationResult, compact, validate
-from .render import table
+from .render import ontology_option, table
 
 __all__ = ["COMMANDS", "render_qc", "render_report"]
 
@@ -90,7 +90,22 @@ def render_report(report: ValidationReport, fmt: str, fail_on: Severity = Severi
     show_default=True,
     help="Exit 1 when a result has this severity or a more severe one.",
 )
-def validate_command(data: tuple[Path, ...], shapes: tuple[Path, ...], fmt: str, fail_on: str) -> None:
+@ontology_option
+@click.option(
+    "--data",
+    "kb_data",
+    type=click.Path(dir_okay=False, path_type=Path),
+    multiple=True,
+    help="Knowledge-base file(s) to use instead of the packaged data/ (repeatable).",
+)
+def validate_command(
+    data: tuple[Path, ...],
+    shapes: tuple[Path, ...],
+    fmt: str,
+    fail_on: str,
+    ontology: Path | None,
+    kb_data: tuple[Path, ...],
+) -> None:
     """Validate DATA files (with the ontology) or, without DATA, the knowledge base, against the SHACL shapes.
 
     Exit 0 when nothing reaches --fail-on, 1 when something does, 2 for bad input (the message names the file and
@@ -98,7 +113,9 @@ def validate_command(data: tuple[Path, ...], shapes: tuple[Path, ...], fmt: str,
 
     Example: sarcoma-kg validate my-cases.ttl --format table
     """
-    report = validate(list(data) if data else None, shapes_files=list(shapes) or None)
+    report = validate(
+        list(data) if data else None, shapes_files=list(shapes) or None, ontology=ontology, kb_data=list(kb_data)
+    )
     level = Severity(fail_on)
     click.echo(render_report(report, fmt, level))
     if report.fails(level):

@@ -8,15 +8,17 @@ from pathlib import Path
 import click
 
 from ..build import load_built_graph
-from ..endpoint import DEFAULT_TIMEOUT, run_remote
+from ..endpoint import run_remote
 from ..graph import StoreKind, load_files
 from ..queries import (
+    DEFAULT_TIMEOUT,
     QueryResult,
     ResultFormat,
     StoredQuery,
     adhoc_query,
     bind_params,
     catalogue_markdown,
+    ensure_terms_in_graph,
     get_query,
     load_catalogue,
     run_local,
@@ -24,7 +26,7 @@ from ..queries import (
     table_rows,
     update_readme,
 )
-from .render import build_dir_option, table
+from .render import build_dir_option, ontology_option, table
 
 __all__ = ["COMMANDS"]
 
@@ -51,6 +53,8 @@ def _param_values(items: tuple[str, ...]) -> dict[str, str]:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
             raise click.UsageError(f"--param wants NAME=VALUE, not '{item}'")
+        if name.strip() in values:
+            raise click.UsageError(f"--param {name.strip()} is given twice: give each parameter once")
         values[name.strip()] = value
     return values
 
@@ -72,8 +76,24 @@ def _param_values(items: tuple[str, ...]) -> dict[str, str]:
     show_default=True,
     help="With --run: rows shown per query (0 = all).",
 )
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=DEFAULT_TIMEOUT,
+    show_default=True,
+    help="With --run: seconds each query may take.",
+)
+@ontology_option
 @build_dir_option
-def queries_command(markdown: bool, readme: Path | None, run_all: bool, max_rows: int, build_dir: Path) -> None:
+def queries_command(
+    markdown: bool,
+    readme: Path | None,
+    run_all: bool,
+    max_rows: int,
+    timeout: float,
+    ontology: Path | None,
+    build_dir: Path,
+) -> None:
     """List the stored queries: name, summary and parameters (with their defaults).
 
     Example: sarcoma-kg queries --run --max-rows 3
@@ -87,9 +107,9 @@ def queries_command(markdown: bool, readme: Path | None, run_all: bool, max_rows
         click.echo(catalogue_markdown(catalogue), nl=False)
         return
     if run_all:
-        graph = load_built_graph(build_dir)
+        graph = load_built_graph(build_dir, ontology=ontology)
         for query in catalogue:
-            result = run_local(graph, query.text, bind_params(query))
+            result = run_local(graph, query.text, bind_params(query), timeout=timeout)
             click.echo(f"== {query.name}: {query.summary}")
             click.echo(_render_table(result, max_rows=max_rows) + "\n")
         return
@@ -134,7 +154,14 @@ def _select_query(query: str | None, query_text: str | None) -> StoredQuery:
     type=click.FloatRange(min=0.1),
     default=DEFAULT_TIMEOUT,
     show_default=True,
-    help="With --endpoint: seconds to wait for the answer.",
+    help="Seconds the query may take, on the built graph or the endpoint (Ctrl-C stops it too).",
+)
+@click.option(
+    "--allow-service",
+    "allow_service",
+    multiple=True,
+    metavar="URL",
+    help="Let SERVICE clauses call this endpoint (repeatable); without it federated queries are refused.",
 )
 @click.option(
     "--format",
@@ -144,6 +171,7 @@ def _select_query(query: str | None, query_text: str | None) -> StoredQuery:
     show_default=True,
     help="table for a terminal; csv, tsv, json are the W3C SPARQL 1.1 results formats.",
 )
+@ontology_option
 @build_dir_option
 @click.option(
     "--store",
@@ -159,7 +187,9 @@ def query_command(
     data_files: tuple[Path, ...],
     endpoint: str | None,
     timeout: float,
+    allow_service: tuple[str, ...],
     fmt: str,
+    ontology: Path | None,
     build_dir: Path,
     store: str,
 ) -> None:
@@ -171,15 +201,19 @@ def query_command(
     Example: sarcoma-kg query therapies-for-disease --param disease=sarc:SoftTissueSarcoma --format csv
     """
     stored = _select_query(query, query_text)
-    bindings = bind_params(stored, _param_values(params))
+    given = _param_values(params)
+    bindings = bind_params(stored, given)
     if endpoint is not None:
-        if data_files:
-            raise click.UsageError("--data adds files to the local graph; it cannot be used with --endpoint")
+        if data_files or ontology:
+            raise click.UsageError("--data and --ontology change the local graph; they cannot go with --endpoint")
+        if allow_service:
+            raise click.UsageError("--allow-service is for the local graph: the endpoint decides its own SERVICE calls")
         result = run_remote(endpoint, stored.text, bindings, timeout=timeout)
     else:
-        graph = load_built_graph(build_dir, store=StoreKind(store))
+        graph = load_built_graph(build_dir, store=StoreKind(store), ontology=ontology)
         load_files(data_files, graph=graph)
-        result = run_local(graph, stored.text, bindings)
+        ensure_terms_in_graph(graph, bindings, given)
+        result = run_local(graph, stored.text, bindings, timeout=timeout, allow_service=allow_service)
     if ResultFormat(fmt) is ResultFormat.TABLE:
         click.echo(_render_table(result))
     else:

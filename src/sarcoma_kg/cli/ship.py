@@ -9,6 +9,7 @@ import click
 from ..fileio import write_atomic
 from ..graph import load_files
 from ..load import DEFAULT_GRAPH, DEFAULT_RETRIES, load, redact_url
+from ..load import DEFAULT_TIMEOUT as LOAD_TIMEOUT
 from ..release import diff_graphs, diff_markdown, diff_tsv, release
 from ..serve import (
     DEFAULT_HOST,
@@ -19,7 +20,7 @@ from ..serve import (
     ServeConfig,
     serve_forever,
 )
-from .render import build_dir_option
+from .render import output_path, source_options
 
 __all__ = ["COMMANDS"]
 
@@ -34,15 +35,42 @@ __all__ = ["COMMANDS"]
     type=click.Path(file_okay=False, path_type=Path),
     help="Directory with yasgui.min.js/.css (default: web/node_modules from 'make install').",
 )
-@build_dir_option
-def serve_command(host: str, port: int, timeout: float, max_rows: int, assets: Path | None, build_dir: Path) -> None:
+@click.option(
+    "--allow-service",
+    "allow_service",
+    multiple=True,
+    metavar="URL",
+    help="Let queries' SERVICE clauses call this endpoint (repeatable); default: every SERVICE gets 403.",
+)
+@source_options
+def serve_command(
+    host: str,
+    port: int,
+    timeout: float,
+    max_rows: int,
+    assets: Path | None,
+    allow_service: tuple[str, ...],
+    ontology: Path | None,
+    data: tuple[Path, ...],
+    build_dir: Path,
+) -> None:
     """Serve the reasoned graph: a read-only SPARQL 1.1 endpoint at /sparql and a query page at /.
 
-    Oxigraph answers the queries; updates get 403. Stop with Ctrl-C.
+    Oxigraph answers the queries; updates and federated queries (SERVICE) get 403. Stop with Ctrl-C.
 
     Example: sarcoma-kg serve --port 7878
     """
-    config = ServeConfig(host=host, port=port, timeout=timeout, max_rows=max_rows, assets=assets, build_dir=build_dir)
+    config = ServeConfig(
+        host=host,
+        port=port,
+        timeout=timeout,
+        max_rows=max_rows,
+        assets=assets,
+        build_dir=build_dir,
+        allow_service=allow_service,
+        ontology=ontology,
+        data=data,
+    )
 
     def ready(server: RunningServer) -> None:
         click.echo(f"serving {server.triples} triples (read-only): page {server.url}  endpoint {server.endpoint}")
@@ -74,16 +102,48 @@ def serve_command(host: str, port: int, timeout: float, max_rows: int, assets: P
     show_default=True,
     help="Retries after a connection error (with exponential backoff).",
 )
-@build_dir_option
-def load_command(endpoint: str, graph_iri: str, source: Path | None, retries: int, build_dir: Path) -> None:
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=LOAD_TIMEOUT,
+    show_default=True,
+    help="Seconds the whole load may take, retries included.",
+)
+@source_options
+def load_command(
+    endpoint: str,
+    graph_iri: str,
+    source: Path | None,
+    retries: int,
+    timeout: float,
+    ontology: Path | None,
+    data: tuple[Path, ...],
+    build_dir: Path,
+) -> None:
     """Replace a named graph of a triple store with the release, in one atomic PUT (idempotent).
+
+    The data goes into the named graph --graph, not the default graph: query it with GRAPH <IRI> { ... }, or on
+    a store whose default graph is the union of its named graphs.
 
     Example: sarcoma-kg load --endpoint http://127.0.0.1:7878/store --graph https://w3id.org/sarcoma-kg/sarcoma-kg.owl
     """
-    summary = load(endpoint, graph=graph_iri, source=source, build_dir=build_dir, retries=retries)
+    summary = load(
+        endpoint,
+        graph=graph_iri,
+        source=source,
+        build_dir=build_dir,
+        ontology=ontology,
+        data=list(data) or None,
+        retries=retries,
+        timeout=timeout,
+    )
     what = f"{summary.triples} triples" if summary.triples is not None else f"{summary.bytes} bytes"
     where = redact_url(endpoint)
     click.echo(f"loaded {what} into <{summary.graph}> at {where} (HTTP {summary.status}, {summary.seconds:.1f} s)")
+    click.echo(
+        f"the data is in the named graph <{summary.graph}>: query it inside GRAPH <{summary.graph}> {{ ... }} "
+        "(or with the store's union default graph, e.g. oxigraph serve --union-default-graph)"
+    )
 
 
 @click.command("release")
@@ -103,13 +163,32 @@ def load_command(endpoint: str, graph_iri: str, source: Path | None, retries: in
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     help="A previous release file (e.g. its sarcoma-kg-full.ttl): also write diff.md and diff.tsv.",
 )
-@build_dir_option
-def release_command(out_dir: Path, version: str | None, previous: Path | None, build_dir: Path) -> None:
+@click.option("--force", is_flag=True, help="Replace an existing dated release whose files would change.")
+@source_options
+def release_command(
+    out_dir: Path,
+    version: str | None,
+    previous: Path | None,
+    force: bool,
+    ontology: Path | None,
+    data: tuple[Path, ...],
+    build_dir: Path,
+) -> None:
     """Write a dated release: base and full ontology, N-Triples, JSON-LD, VoID/DCAT, and what changed.
+
+    A dated release is immutable: releasing again over it with different content needs --force.
 
     Example: sarcoma-kg release --out dist/releases --previous old/sarcoma-kg-full.ttl
     """
-    summary = release(out_dir, version=version, previous=previous, build_dir=build_dir)
+    summary = release(
+        out_dir,
+        version=version,
+        previous=previous,
+        build_dir=build_dir,
+        ontology=ontology,
+        data=list(data) or None,
+        force=force,
+    )
     click.echo(f"release {summary.version}: {summary.triples} triples in {summary.directory}/")
     if summary.changes is not None:
         click.echo(f"{len(summary.changes)} change(s) against {previous}")
@@ -128,7 +207,7 @@ def release_command(out_dir: Path, version: str | None, previous: Path | None, b
     show_default=True,
     help="Report format.",
 )
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
+@output_path("-o", "--output", help="Write the report here.")
 def diff_command(previous: Path, current: Path, fmt: str, output: Path | None) -> None:
     """Classes and statements added, removed and relabelled between two release files.
 
@@ -139,7 +218,7 @@ def diff_command(previous: Path, current: Path, fmt: str, output: Path | None) -
     if output is None:
         click.echo(text, nl=False)
     else:
-        write_atomic(output, text.encode("utf-8"))
+        write_atomic(output, text.encode("utf-8"), inputs=[previous, current])
         click.echo(f"wrote {output} ({len(changes)} change(s))", err=True)
 
 
