@@ -350,7 +350,8 @@ def test_installed_script_stages_the_example(tmp_path, build_dir, example, cli_e
     done = subprocess.run([str(script), "cases", "stage", str(example), "--build-dir", str(build_dir)],
                           capture_output=True, text=True, cwd=tmp_path, env=cli_env, check=False)  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[0].split() == ["case_id", "diagnosis", "primary_site", "stage", "staging_system"]
+    assert done.stdout.splitlines()[0].split() == ["case_id", "diagnosis", "primary_site", "stage", "staging_system",
+                                                    "reason"]  # fmt: skip
     assert "P-003" in done.stdout and "IIIB" in done.stdout
 
 

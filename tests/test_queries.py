@@ -110,8 +110,7 @@ EXPECTED: dict[str, tuple[dict[str, str], str, set[str]]] = {
                 "Atezolizumab",
                 "TKICheckpointInhibitorCombination",
                 "CombinationTherapy",
-                "Chemotherapy",
-                "RadiationTherapy",
+                "Chemoradiotherapy",
             )
         },
     ),
@@ -147,7 +146,7 @@ EXPECTED: dict[str, tuple[dict[str, str], str, set[str]]] = {
     "asps-diagnostic-tests": (
         {},
         "purpose",
-        {str(SARC[p]) for p in ("DiagnosisPurpose", "StagingPurpose", "ProcedurePlanningPurpose")},
+        {str(SARC[p]) for p in ("DiagnosisPurpose", "ProcedurePlanningPurpose")},
     ),
     "follow-up-schedule": ({}, "intervalMonthsMin", {"3", "12"}),
     "case-report-summary": (
@@ -217,6 +216,41 @@ EXPECTED: dict[str, tuple[dict[str, str], str, set[str]]] = {
                 "CombinationTherapy",
                 "TyrosineKinaseInhibitorTherapy",
                 "ImmuneCheckpointInhibitorTherapy",
+                "Chemoradiotherapy",
+            )
+        },
+    ),
+    "case-treatment-options": (
+        {},
+        "therapy",
+        {
+            str(SARC[t])
+            for t in (
+                # the BMJ case (004): adult, newly diagnosed, retroperitoneal stage IV ASPS with lung metastases
+                "Atezolizumab",
+                "Brachytherapy",
+                "Cediranib",
+                "Chemoradiotherapy",
+                "Chemotherapy",
+                "CombinationTherapy",
+                "ExternalBeamRadiationTherapy",
+                "Imatinib",
+                "ImmuneCheckpointInhibitorTherapy",
+                "Immunotherapy",
+                "IntensityModulatedRadiationTherapy",
+                "Ipilimumab",
+                "Larotrectinib",
+                "Pazopanib",
+                "PulmonaryMetastasectomy",
+                "RadiationTherapy",
+                "Regorafenib",
+                "Sunitinib",
+                "Surgery",
+                "TargetedTherapy",
+                "Tazemetostat",
+                "Therapy",
+                "TKICheckpointInhibitorCombination",
+                "TyrosineKinaseInhibitorTherapy",
             )
         },
     ),

@@ -91,6 +91,9 @@ CASE_COLUMNS: tuple[str, ...] = (
     "age",
     "sex",
     "therapies",
+    "disease_status",
+    "prior_radiation",
+    "resectable",
     "recorded_stage",
 )
 """Every column the importer reads, in the order the generator writes them."""
@@ -226,6 +229,7 @@ class TermIndex:
     labels: Mapping[URIRef, str] = field(repr=False)
     notations: Mapping[URIRef, str] = field(repr=False)
     bone_sarcomas: frozenset[URIRef] = field(default=frozenset(), repr=False)
+    statuses: Vocabulary = field(default_factory=lambda: Vocabulary("statuses", {}))
 
     def label(self, iri: URIRef) -> str:
         """The English label of a term (its local name when it has none)."""
@@ -258,7 +262,9 @@ PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX oboInOwl: <http://www.geneontology.org/formats/oboInOwl#>
 SELECT DISTINCT ?category ?term ?kind ?text WHERE {
-  VALUES (?category ?set) { ("grades" sarc:TumourGrade) ("sexes" sarc:Sex) ("stages" sarc:Stage) }
+  VALUES (?category ?set) {
+    ("grades" sarc:TumourGrade) ("sexes" sarc:Sex) ("stages" sarc:Stage) ("statuses" sarc:DiseaseStatus)
+  }
   ?term a ?set .
   FILTER(isIRI(?term))
   { ?term rdfs:label ?text BIND(0 AS ?kind) }
@@ -341,6 +347,7 @@ def build_term_index(graph: Graph) -> TermIndex:
         grades=vocabulary("grades"),
         sexes=vocabulary("sexes"),
         stages=vocabulary("stages"),
+        statuses=vocabulary("statuses"),
         labels=labels,
         notations=notations,
         bone_sarcomas=frozenset(e[2] for e in entries.get("bone_sarcomas", [])),
@@ -601,6 +608,9 @@ class CaseRecord:
     sex: URIRef | None = None
     therapies: tuple[URIRef, ...] = ()
     recorded_stage: URIRef | None = None
+    disease_status: URIRef | None = None
+    prior_radiation: bool | None = None
+    resectable: bool | None = None
 
 
 def _unknown_term(vocabulary: Vocabulary, text: str, what: str) -> str:
@@ -779,13 +789,22 @@ def parse_cases(sheet: Spreadsheet, index: TermIndex) -> tuple[list[CaseRecord],
                 f"unknown stage; expected one of {known}, or blank",
                 case_id,
             )
+        status = check.term("disease_status", index.statuses, "disease status", required=False)
+        if check.text("disease_status") and status is None:
+            check.problems[-1] = RowProblem(
+                number, "disease_status", check.text("disease_status"),
+                "must be newly diagnosed, recurrent, progressive, refractory, or blank when not known",
+            )  # fmt: skip
+        prior_radiation = check.boolean("prior_radiation")
+        resectable = check.boolean("resectable")
         if check.problems:
             problems.extend(check.problems)
             continue
         records.append(CaseRecord(
             row=number, case_id=case_id, diagnosis=diagnosis, primary_site=site, size_cm=size, grade=grade,
             nodal_spread=nodes, distant_metastasis=metastasis, metastasis_sites=metastasis_sites, age=age, sex=sex,
-            therapies=therapies, recorded_stage=stage,
+            therapies=therapies, recorded_stage=stage, disease_status=status, prior_radiation=prior_radiation,
+            resectable=resectable,
         ))  # fmt: skip
     return records, problems
 
@@ -869,6 +888,7 @@ def _ntriples(records: Iterable[CaseRecord], index: TermIndex, source: str, base
     p = {name: t(str(SARC[name])) for name in (
         "caseId", "ageYears", "hasSex", "hasDiagnosis", "receivedTherapy", "recordedStage", "hasPrimarySite",
         "tumourSizeCm", "hasGrade", "hasNodalSpread", "hasDistantMetastasis", "hasMetastasisSite",
+        "hasDiseaseStatus", "hadPriorRadiation", "isResectable",
     )}  # fmt: skip
     decimal, boolean = f"^^<{XSD.decimal}>", f"^^<{XSD.boolean}>"
     flag = {True: f'"true"{boolean}', False: f'"false"{boolean}'}
@@ -902,6 +922,11 @@ def _ntriples(records: Iterable[CaseRecord], index: TermIndex, source: str, base
             lines.append(f"{case} {p['hasSex']} {t(r.sex)} .\n")
         if r.recorded_stage is not None:
             lines.append(f"{case} {p['recordedStage']} {t(r.recorded_stage)} .\n")
+        if r.disease_status is not None:
+            lines.append(f"{case} {p['hasDiseaseStatus']} {t(r.disease_status)} .\n")
+        for name, value in (("hadPriorRadiation", r.prior_radiation), ("isResectable", r.resectable)):
+            if value is not None:
+                lines.append(f"{case} {p[name]} {flag[value]} .\n")
         lines.extend(f"{case} {p['receivedTherapy']} {node} .\n" for node in therapies)
         lines.append(individual(tumour, r.diagnosis, f"{diagnosis} of case {r.case_id}"))
         lines.append(f'{tumour} {p["hasPrimarySite"]} {site} .\n'

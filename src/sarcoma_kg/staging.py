@@ -25,6 +25,7 @@ __all__ = [
     "NOT_STAGED",
     "STAGE_COLUMNS",
     "fill_recorded_stages",
+    "materialise_stages",
     "merged_graph",
     "shape_findings",
     "shape_problems",
@@ -34,7 +35,7 @@ __all__ = [
 
 CASE_STAGES_QUERY = "case-stages"
 NOT_STAGED = "not staged"
-STAGE_COLUMNS = ("case_id", "diagnosis", "primary_site", "stage", "staging_system")
+STAGE_COLUMNS = ("case_id", "diagnosis", "primary_site", "stage", "staging_system", "reason")
 
 _COLUMN_OF = {
     SARC.caseId: "case_id",
@@ -49,6 +50,9 @@ _COLUMN_OF = {
     SARC.hasSex: "sex",
     SARC.receivedTherapy: "therapies",
     SARC.recordedStage: "recorded_stage",
+    SARC.hasDiseaseStatus: "disease_status",
+    SARC.hadPriorRadiation: "prior_radiation",
+    SARC.isResectable: "resectable",
 }
 
 
@@ -105,6 +109,24 @@ def stage_graph(graph: Graph, *, cases: Sequence[str] | None = None) -> QueryRes
 def stage_cases(kb: Graph, cases: Graph, records: Sequence[CaseRecord], *, base: str = str(CASE)) -> QueryResult:
     """The stage of each imported case (rows of ``case-stages``), computed on the knowledge base plus the cases."""
     return stage_graph(merged_graph(kb, cases), cases=[case_nodes(r.case_id, base).case for r in records])
+
+
+def materialise_stages(
+    kb: Graph, cases: Graph, records: Sequence[CaseRecord], index: TermIndex, *, base: str = str(CASE)
+) -> int:
+    """Add ``case sarc:computedStage <stage>`` to ``cases`` for every staged case; returns how many were added.
+
+    The stage is the one ``case-stages`` computes (so the two never disagree); cases it does not stage get no
+    triple, and the reason stays a column of that query.
+    """  # fmt: skip
+    added = 0
+    for row in stage_cases(kb, cases, records, base=base).rows:
+        case_id, stage = str(row[0]), str(row[3])
+        iri = index.stages.resolve(stage) if stage != NOT_STAGED else None
+        if iri is not None:
+            cases.add((URIRef(case_nodes(case_id, base).case), SARC.computedStage, iri))
+            added += 1
+    return added
 
 
 # ---------------------------------------------------------------------------------------------------- shapes

@@ -25,9 +25,12 @@ from ..cases import (
 )
 from ..cases import spreadsheet_csv as to_csv
 from ..errors import InputError
+from ..export import ExportFormat, serialize
 from ..fileio import write_atomic
+from ..graph import load_files, parse_into
 from ..queries import table_rows
-from ..staging import fill_recorded_stages, stage_cases
+from ..report import ReportFormat, render_report, report_for_cases
+from ..staging import fill_recorded_stages, materialise_stages, stage_cases
 from .render import allow_empty_option, output_path, source_options, table
 
 __all__ = ["COMMANDS", "cases_group"]
@@ -75,7 +78,7 @@ def _report_skipped(result: CaseImport) -> None:
 
 @click.group("cases")
 def cases_group() -> None:
-    """Patient cases from researchers' spreadsheets: import, stage, generate.
+    """Patient cases from researchers' spreadsheets: import, stage, report, generate.
 
     Example: sarcoma-kg cases import examples/cases.csv -o cases.ttl
     """
@@ -92,6 +95,11 @@ def cases_group() -> None:
     "--skip-invalid", is_flag=True, help="Write the good rows and list the bad ones (default: write nothing)."
 )
 @click.option("--sheet", "sheet", metavar="NAME", help="The sheet of a workbook to read (default: the first).")
+@click.option(
+    "--materialise-stage",
+    is_flag=True,
+    help="Also write each case's computed PDQ stage (sarc:computedStage), so cases can be counted by stage.",
+)
 @_BASE
 @allow_empty_option
 @source_options
@@ -99,6 +107,7 @@ def import_command(
     spreadsheet: Path,
     output: Path | None,
     skip_invalid: bool,
+    materialise_stage: bool,
     base: str,
     allow_empty: bool,
     sheet: str | None,
@@ -111,12 +120,17 @@ def import_command(
     Every bad row is listed (row, case_id, column, value, reason); nothing is written unless every row is good.
     Shape warnings and ignored columns are listed too.
 
-    Example: sarcoma-kg cases import examples/cases.csv -o cases.ttl
+    Example: sarcoma-kg cases import examples/cases.csv -o cases.ttl --materialise-stage
     """
-    _kb, result = _import(spreadsheet, build_dir, base, skip_invalid, ontology, data, allow_empty=allow_empty,
-                          sheet=sheet)  # fmt: skip
+    kb, result = _import(spreadsheet, build_dir, base, skip_invalid, ontology, data, allow_empty=allow_empty,
+                         sheet=sheet)  # fmt: skip
     _report_skipped(result)
-    turtle = result.turtle()
+    if materialise_stage:
+        staged = materialise_stages(kb, result.graph, result.cases, build_term_index(kb), base=base)
+        click.echo(f"computed stage written for {staged} of {len(result.cases)} case(s)", err=True)
+        turtle = serialize(result.graph, ExportFormat.TURTLE)
+    else:
+        turtle = result.turtle()
     target = output or spreadsheet.with_suffix(".ttl")
     if str(target) == "-":
         sys.stdout.buffer.write(turtle)
@@ -161,6 +175,53 @@ def stage_command(
         click.echo(out.getvalue(), nl=False)
     else:
         click.echo(table(staged.columns, rows))
+
+
+@cases_group.command("report")
+@click.argument("cases", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="File to write (HTML or Markdown).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([f.value for f in ReportFormat]),
+    default=None,
+    help="html or md; default: from the output's extension (.md is Markdown, anything else HTML).",
+)
+@click.option("--title", default=None, help="Report title; default: 'Cohort report: <cases file name>'.")
+@source_options
+def report_command(
+    cases: Path,
+    output: Path,
+    fmt: str | None,
+    title: str | None,
+    ontology: Path | None,
+    data: tuple[Path, ...],
+    build_dir: Path,
+) -> None:
+    """Write a per-patient report of imported cases: stage and why, applicable options, options ruled out.
+
+    CASES is a Turtle file written by 'cases import'. The page is self-contained (no script, no external request).
+
+    Example: sarcoma-kg cases report cases.ttl -o report.html
+    """  # fmt: skip
+    from rdflib import Graph
+
+    own = Graph()
+    parse_into(own, cases)
+    graph = load_built_graph(build_dir, ontology=ontology, data=list(data) or None)
+    load_files([cases], graph=graph)
+    chosen = (
+        ReportFormat(fmt) if fmt else (ReportFormat.MARKDOWN if output.suffix.lower() == ".md" else ReportFormat.HTML)
+    )
+    report = report_for_cases(graph, own, title=title or f"Cohort report: {cases.name}")
+    write_atomic(output, render_report(report, chosen), inputs=[cases], items=len(report.sections))
+    click.echo(f"reported {len(report.sections)} case(s): wrote {output}", err=True)
 
 
 @cases_group.command("generate")
