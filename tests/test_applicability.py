@@ -19,7 +19,9 @@ from sarcoma_kg.namespaces import SARC
 
 APPLICABLE_KINDS = (SARC.TherapyStatement, SARC.FollowUpStatement, SARC.DiagnosticTestStatement)
 CHILD_GROUPS = {SARC.Children, SARC.ChildrenAndYoungAdults}
-SOURCES_DIR = Path(os.environ.get("SARCOMA_KG_SOURCES", "/work/shared/sources"))
+# The source texts are not in the repository (their prose is not ours to copy): CI lays them out in
+# shared/sources beside the clone; SARCOMA_KG_SOURCES points elsewhere.
+SOURCES_DIR = Path(os.environ.get("SARCOMA_KG_SOURCES", Path(__file__).resolve().parents[2] / "shared" / "sources"))
 
 
 def _values(kg: Graph, node: URIRef, prop: URIRef) -> set:
