@@ -63,7 +63,7 @@ FULL = Caps(
     worker_s=600, query_s=60, memory_query_s=30, query_budget_s=120, pyshacl_s=60, pyshacl_max_cases=10_000, reps=5
 )
 QUICK = Caps(
-    worker_s=300, query_s=10, memory_query_s=5, query_budget_s=30, pyshacl_s=20, pyshacl_max_cases=10_000, reps=2
+    worker_s=300, query_s=30, memory_query_s=5, query_budget_s=90, pyshacl_s=20, pyshacl_max_cases=10_000, reps=2
 )
 
 
