@@ -139,6 +139,12 @@ VIRTUOSO_MISSES_ROWS = {
 #: Stored queries whose rows Virtuoso 7.2.5 gets wrong, not only fewer (asserted to differ, so a fix is noticed).
 #: None today; a new query goes here, with its reason, only when no portable form is found (docs/portability.md).
 VIRTUOSO_WRONG_ROWS: dict[str, str] = {}
+#: Stored queries Virtuoso 7.2.5 does not answer: the text its failure shows, and why (docs/portability.md).
+#: Asserted to fail that way (exit 3), so a rewrite or a Virtuoso fix that makes one run is noticed.
+VIRTUOSO_REFUSES = {
+    "case-treatment-options": "compiler error",  # SQ156 'Bad dfe in sqlo_place_exp' on standard SPARQL 1.1
+    "entity-search": "no answer within",  # the ranked GROUP BY over every name runs past the 30 s timeout
+}
 
 
 def virtuoso_query_url(server: Virtuoso) -> str:
@@ -222,6 +228,11 @@ def _rows_from_cli(args: list[str]) -> QueryResult:
 @pytest.mark.parametrize("name", QUERY_NAMES)
 def test_virtuoso_gives_the_embedded_rows(name: str, virtuoso: Virtuoso, kg: Graph) -> None:
     stored = get_query(name)
+    if name in VIRTUOSO_REFUSES:
+        refused = CliRunner().invoke(main, ["query", name, "--endpoint", virtuoso_query_url(virtuoso)])
+        assert refused.exit_code == 3, f"{name} runs on Virtuoso now: remove it from VIRTUOSO_REFUSES"
+        assert VIRTUOSO_REFUSES[name] in refused.output + (refused.stderr or "")
+        return
     embedded = run_local(kg, stored.text, bind_params(stored))
     remote = _rows_from_cli(["query", name, "--endpoint", virtuoso_query_url(virtuoso)])
     assert remote.columns == embedded.columns == stored.columns
@@ -236,7 +247,7 @@ def test_virtuoso_gives_the_embedded_rows(name: str, virtuoso: Virtuoso, kg: Gra
 
 
 def test_every_known_virtuoso_exception_is_a_stored_query() -> None:
-    assert set(VIRTUOSO_MISSES_ROWS) | set(VIRTUOSO_WRONG_ROWS) <= set(QUERY_NAMES)
+    assert set(VIRTUOSO_MISSES_ROWS) | set(VIRTUOSO_WRONG_ROWS) | set(VIRTUOSO_REFUSES) <= set(QUERY_NAMES)
 
 
 @pytest.mark.server
