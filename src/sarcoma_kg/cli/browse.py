@@ -10,7 +10,7 @@ from ..build import load_built_graph
 from ..graph import load_files
 from ..terms import Link, TermDescription, Terms, asserted_graph
 from ..viz import write_svg
-from .render import build_dir_option
+from .render import build_dir_option, extra_data_option
 
 __all__ = ["COMMANDS", "description_text"]
 
@@ -56,13 +56,7 @@ def description_text(d: TermDescription) -> str:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also draw the term's neighbourhood (Graphviz) into this SVG file (written atomically).",
 )
-@click.option(
-    "--data",
-    "data_files",
-    multiple=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Extra RDF file(s) to add to the built graph (repeatable), e.g. imported cases.",
-)
+@extra_data_option
 @build_dir_option
 def show_command(term: str, svg_file: Path | None, data_files: tuple[Path, ...], build_dir: Path) -> None:
     """Describe TERM (a CURIE, an IRI or a local name): what serve's term page shows, as text.

@@ -26,7 +26,7 @@ from ..queries import (
     table_rows,
     update_readme,
 )
-from .render import build_dir_option, ontology_option, table
+from .render import build_dir_option, extra_data_option, ontology_option, table
 
 __all__ = ["COMMANDS"]
 
@@ -141,13 +141,7 @@ def _select_query(query: str | None, query_text: str | None) -> StoredQuery:
     help="A parameter value (repeatable); CURIEs such as sarc:KaposiSarcoma are expanded.",
 )
 @click.option("--query-text", help="Ad-hoc SPARQL (SELECT or ASK); the project prefixes are predeclared.")
-@click.option(
-    "--data",
-    "data_files",
-    multiple=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Extra RDF file(s) to add to the built graph (repeatable), e.g. imported cases.",
-)
+@extra_data_option
 @click.option("--endpoint", metavar="URL", help="Run on this SPARQL 1.1 endpoint instead of the built graph.")
 @click.option(
     "--timeout",

@@ -11,7 +11,7 @@ from tabulate import tabulate
 from ..build import INFERRED_FILE, MANIFEST_FILE
 from ..paths import DEFAULT_BUILD_DIR
 
-__all__ = ["allow_empty_option", "build_dir_option", "ontology_option", "output_path", "source_options", "table"]
+__all__ = ["allow_empty_option", "build_dir_option", "extra_data_option", "ontology_option", "output_path", "source_options", "table"]
 
 
 def table(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -73,3 +73,13 @@ def _output_path(ctx: click.Context, param: click.Parameter, value: str | None) 
 def output_path(*names: str, **kwargs) -> Callable:
     """An ``-o`` option: a non-empty path (``''`` is a usage error, not the current directory)."""
     return click.option(*names, type=str, callback=_output_path, **kwargs)
+
+
+#: ``--data`` on the commands that read the built graph plus extra files (query, show): the files are added.
+extra_data_option = click.option(
+    "--data",
+    "data_files",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Extra RDF file(s) to add to the built graph (repeatable), e.g. imported cases.",
+)
