@@ -11,7 +11,15 @@ from tabulate import tabulate
 from ..build import INFERRED_FILE, MANIFEST_FILE
 from ..paths import DEFAULT_BUILD_DIR
 
-__all__ = ["allow_empty_option", "build_dir_option", "extra_data_option", "ontology_option", "output_path", "source_options", "table"]
+__all__ = [
+    "allow_empty_option",
+    "build_dir_option",
+    "extra_data_option",
+    "ontology_option",
+    "output_path",
+    "source_options",
+    "table",
+]
 
 
 def table(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
