@@ -26,6 +26,8 @@ Decisions, documented in the README:
 
 from __future__ import annotations
 
+import codecs
+import collections
 import csv
 import dataclasses
 import functools
@@ -36,10 +38,11 @@ import os
 import random
 import re
 import urllib.parse
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import BinaryIO
 
 import pyoxigraph as ox
 from rapidfuzz import fuzz
@@ -62,6 +65,7 @@ __all__ = [
     "NoCasesError",
     "RowProblem",
     "Spreadsheet",
+    "StreamedImport",
     "TermIndex",
     "Vocabulary",
     "build_term_index",
@@ -77,6 +81,7 @@ __all__ = [
     "read_spreadsheet",
     "source_node",
     "spreadsheet_csv",
+    "stream_cases",
 ]
 
 CASE_COLUMNS: tuple[str, ...] = (
@@ -187,12 +192,31 @@ class Vocabulary:
     name: str
     terms: Mapping[str, URIRef] = field(repr=False)
     suggestions: tuple[str, ...] = field(default=(), repr=False)
+    _seen: dict[str, URIRef | None] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _hints: dict[tuple[str, int], list[str]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def resolve(self, text: str) -> URIRef | None:
-        """The IRI a cell names, or None."""
-        return self.terms.get(_key(text))
+        """The IRI a cell names, or None; each distinct cell text is looked up once per import (a 50k-row sheet
+        has a few hundred distinct terms)."""
+        try:
+            return self._seen[text]
+        except KeyError:
+            if len(self._seen) >= _MEMO_LIMIT:  # the index outlives an import: bound what it remembers
+                self._seen.clear()
+            found = self._seen[text] = self.terms.get(_key(text))
+            return found
 
     def closest(self, text: str, n: int = 3) -> list[str]:
+        """Up to ``n`` known names most like ``text`` (see ``_closest``), computed once per distinct text: a sheet
+        with the same misspelling in thousands of rows scores it against the vocabulary once."""
+        key = (text, n)
+        if key not in self._hints:
+            if len(self._hints) >= _MEMO_LIMIT:
+                self._hints.clear()
+            self._hints[key] = self._closest(text, n)
+        return list(self._hints[key])
+
+    def _closest(self, text: str, n: int) -> list[str]:
         """Up to ``n`` known names (labels and exact synonyms) most like ``text``, for "did you mean" hints.
 
         rapidfuzz, case-insensitively: first the token-set ratio (word order and extra words do not count, so
@@ -214,6 +238,7 @@ class Vocabulary:
 
 
 _SUGGESTION_SCORERS = ((fuzz.token_set_ratio, 85.0), (fuzz.ratio, 70.0))
+_MEMO_LIMIT = 100_000
 
 
 @dataclass(frozen=True)
@@ -412,7 +437,6 @@ class _SheetBuilder:
         self.columns = tuple(_normalise_column(c) for c in header)
         while self.columns and not self.columns[-1]:  # trailing empty header cells (an exported blank column)
             self.columns = self.columns[:-1]
-        self.rows: list[tuple[int, Mapping[str, str]]] = []
         self.problems: list[RowProblem] = []
         self._case_at = self.columns.index("case_id") if "case_id" in self.columns else None
 
@@ -423,45 +447,74 @@ class _SheetBuilder:
     def broken(self, number: int, cells: Sequence[str], column: str, value: str, reason: str) -> None:
         self.problems.append(RowProblem(number, column, value, reason, self.case_id(cells)))
 
-    def add(self, number: int, cells: Sequence[str]) -> None:
+    def add(self, number: int, cells: Sequence[str]) -> tuple[int, Mapping[str, str]] | None:
+        """The numbered row of ``cells``, or None for a blank record or one that cannot be read (a problem)."""
         if not any(cell.strip() for cell in cells):
-            return
+            return None
         width = len(self.columns)
         extra = [cell for cell in cells[width:] if cell.strip()]
         if extra:
             self.broken(number, cells, _BEYOND_HEADER, extra[0],
                         f"the row has {len(cells)} cells but the header only {width}: the extra cells would be lost; "
                         "give their column a header or remove them")  # fmt: skip
-            return
+            return None
         if len(cells) < width:
             self.broken(number, cells, self.columns[len(cells)], "",
                         f"the row has {len(cells)} cells but the header {width}: a delimiter is missing, so cells "
                         "would land in the wrong columns")  # fmt: skip
-            return
-        self.rows.append((number, dict(zip(self.columns, cells, strict=False))))
+            return None
+        return number, dict(zip(self.columns, cells, strict=False))
 
-    def sheet(self, *, decimal_comma: bool = False) -> Spreadsheet:
-        return Spreadsheet(self.name, self.columns, tuple(self.rows), tuple(self.problems), decimal_comma)
+
+@dataclass
+class _SheetStream:
+    """A spreadsheet read as it is consumed: the header at once, the rows one at a time (a 200k-row sheet is never
+    held whole). ``problems`` (rows that cannot be read as cells) is complete once ``rows`` is exhausted."""
+
+    name: str
+    columns: tuple[str, ...]
+    rows: Iterator[tuple[int, Mapping[str, str]]]
+    problems: list[RowProblem]
+    decimal_comma: bool = False
+
+    def sheet(self) -> Spreadsheet:
+        """Every row read into a ``Spreadsheet``."""
+        rows = tuple(self.rows)
+        return Spreadsheet(self.name, self.columns, rows, tuple(self.problems), self.decimal_comma)
 
 
 class _Lines:
-    """An iterator over physical lines that remembers how far the CSV reader has got (it never reads ahead)."""
+    """Physical lines from an iterator, handed to the CSV reader one at a time (it never reads ahead) and kept from
+    the start of the current record, so reading can go back to the line after a record's first line."""
 
-    def __init__(self, lines: Sequence[str], start: int) -> None:
-        self.lines = lines
-        self.position = start
+    def __init__(self, lines: Iterator[str]) -> None:
+        self._source = lines
+        self._kept: collections.deque[str] = collections.deque()
+        self._first = 0  # the number of the first kept line
+        self.position = 0  # the number of the next line to hand out
 
     def __iter__(self) -> _Lines:
         return self
 
     def __next__(self) -> str:
-        if self.position >= len(self.lines):
-            raise StopIteration
+        at = self.position - self._first
+        if at < len(self._kept):
+            line = self._kept[at]
+        else:
+            line = next(self._source)
+            self._kept.append(line)
         self.position += 1
-        return self.lines[self.position - 1]
+        return line
+
+    def keep_from(self, position: int) -> None:
+        """Forget the lines before ``position`` (a record starting there is the earliest reading may go back to)."""
+        while self._first < position and self._kept:
+            self._kept.popleft()
+            self._first += 1
 
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\n|\r)|[^\r\n]+\Z")
+_TERMINATED_LINE = re.compile(r"[^\r\n]*(?:\r\n|\n|\r)")
 
 
 def parse_spreadsheet(text: str, name: str) -> Spreadsheet:
@@ -471,18 +524,29 @@ def parse_spreadsheet(text: str, name: str) -> Spreadsheet:
     is an unclosed quote: that row is reported, and reading goes on at the next line, so the rows the quote would
     have swallowed are read (and counted) as themselves.
     """
-    text = text.removeprefix("\ufeff")
-    lines = _LINE.findall(text)
-    if not lines:
+    return _stream_text(iter(_LINE.findall(text)), name).sheet()
+
+
+def _stream_text(lines: Iterator[str], name: str) -> _SheetStream:
+    """The header now, the rows as they are read (see ``parse_spreadsheet``)."""
+    first = next(lines, None)
+    if first is not None:
+        first = first.removeprefix("\ufeff")
+    if not first:
         raise CaseImportError(name, [RowProblem(1, "case_id", "", "the file is empty: expected a header row")])
-    delimiter = _delimiter(name, lines[0])
-    header = next(csv.reader([lines[0]], delimiter=delimiter, strict=False), [])
+    delimiter = _delimiter(name, first)
+    header = next(csv.reader([first], delimiter=delimiter, strict=False), [])
     builder = _SheetBuilder(name, header)
+    return _SheetStream(name, builder.columns, _rows(_Lines(lines), builder, delimiter), builder.problems,
+                        delimiter == ";")  # fmt: skip
+
+
+def _rows(feed: _Lines, builder: _SheetBuilder, delimiter: str) -> Iterator[tuple[int, Mapping[str, str]]]:
     columns = builder.columns
-    position, number = 1, 1
-    while position < len(lines):
-        feed = _Lines(lines, position)
+    number, restart = 1, True
+    while restart:
         restart = False
+        position = feed.position
         for cells in csv.reader(feed, delimiter=delimiter, strict=False):
             first, position = position, feed.position
             number += 1
@@ -495,13 +559,13 @@ def parse_spreadsheet(text: str, name: str) -> Spreadsheet:
                                    cells[at].split("\n", 1)[0].split("\r", 1)[0],
                                    f"a quote opened in this cell is never closed (it would swallow the next "
                                    f"{position - first - 1} line(s)); close or remove the quote")  # fmt: skip
-                    position = first + 1
+                    feed.position = first + 1
                     restart = True
                     break
-            builder.add(number, cells)
-        if not restart:
-            break
-    return builder.sheet(decimal_comma=delimiter == ";")
+            feed.keep_from(position)
+            row = builder.add(number, cells)
+            if row is not None:
+                yield row
 
 
 _WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
@@ -525,7 +589,7 @@ def _workbook_cell(value: object) -> str:
     return str(value)
 
 
-def _read_workbook(file: Path, sheet: str | None) -> Spreadsheet:
+def _read_workbook(file: Path, sheet: str | None) -> _SheetStream:
     """The first sheet of a workbook (or the one named ``sheet``), read with python-calamine."""
     from python_calamine import CalamineError, CalamineWorkbook
 
@@ -545,45 +609,83 @@ def _read_workbook(file: Path, sheet: str | None) -> Spreadsheet:
     if not cells:
         raise CaseImportError(file.name, [RowProblem(1, "case_id", "", "the sheet is empty: expected a header row")])
     builder = _SheetBuilder(file.name, [_workbook_cell(c) for c in cells[0]])
-    for number, row in enumerate(cells[1:], start=2):
-        builder.add(number, [_workbook_cell(c) for c in row])
-    return builder.sheet()
+    rows = (builder.add(number, [_workbook_cell(c) for c in row]) for number, row in enumerate(cells[1:], start=2))
+    return _SheetStream(file.name, builder.columns, (row for row in rows if row is not None), builder.problems)
 
 
-def _decode(data: bytes, file: Path) -> str:
-    """Spreadsheet text: UTF-8 (with or without BOM) or UTF-16 with BOM (Excel's "Unicode Text")."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError as exc:
-            raise InputError(f"{file}: damaged UTF-16 text (byte {exc.start})") from exc
+_READ_CHUNK = 1 << 20
+
+
+def _decoded_lines(file: Path) -> Iterator[str]:
+    """The physical lines of a text spreadsheet, decoded a chunk at a time: UTF-8 (with or without BOM) or UTF-16
+    with BOM (Excel's "Unicode Text"). A decoding error names its byte in the whole file."""
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        utf16 = b"\x00" in data[:200]
-        kind = "UTF-16 text without a byte-order mark" if utf16 else "not UTF-8 text (perhaps Windows-1252 or Latin-1)"
-        raise InputError(
-            f"{file}: {kind} at byte {exc.start}; save the spreadsheet as 'CSV UTF-8', 'Unicode Text' or .xlsx"
-        ) from exc
+        handle = file.open("rb")
+    except OSError as exc:
+        raise InputError(f"{file}: cannot read: {exc.strerror or exc}") from exc
+    with handle:
+        data = _read(handle, file)
+        utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff"))
+        bare_utf16 = b"\x00" in data[:200]
+        decoder = codecs.getincrementaldecoder("utf-16" if utf16 else "utf-8-sig")()
+        fed, rest = 0, ""
+        while True:
+            final = not data
+            pending = len(decoder.getstate()[0])
+            try:
+                text = rest + decoder.decode(data, final=final)
+            except UnicodeDecodeError as exc:
+                at = fed - pending + exc.start
+                if utf16:
+                    raise InputError(f"{file}: damaged UTF-16 text (byte {at})") from exc
+                kind = ("UTF-16 text without a byte-order mark" if bare_utf16
+                        else "not UTF-8 text (perhaps Windows-1252 or Latin-1)")  # fmt: skip
+                raise InputError(
+                    f"{file}: {kind} at byte {at}; save the spreadsheet as 'CSV UTF-8', 'Unicode Text' or .xlsx"
+                ) from exc
+            fed += len(data)
+            end = 0
+            for line in _TERMINATED_LINE.finditer(text):
+                if not final and line.end() == len(text) and text.endswith("\r"):
+                    break  # perhaps the first half of a CRLF split between chunks
+                yield line.group()
+                end = line.end()
+            rest = text[end:]
+            if final:
+                if rest:
+                    yield rest
+                return
+            data = _read(handle, file)
 
 
-def read_spreadsheet(path: str | os.PathLike[str], *, sheet: str | None = None) -> Spreadsheet:
-    """Read a spreadsheet: CSV/TSV (UTF-8 with or without BOM, or UTF-16 with BOM) or a workbook (.xlsx, .xls,
-    .ods: the first sheet, or the one named ``sheet``)."""
+def _read(handle: BinaryIO, file: Path) -> bytes:
+    try:
+        return handle.read(_READ_CHUNK)
+    except OSError as exc:
+        raise InputError(f"{file}: cannot read: {exc.strerror or exc}") from exc
+
+
+def _open_spreadsheet(path: str | os.PathLike[str], *, sheet: str | None = None) -> _SheetStream:
+    """The header of a spreadsheet and its rows as they are read (see ``read_spreadsheet``)."""
     file = Path(path)
     if not file.is_file():
         raise InputError(f"{file}: no such file")
     try:
         with file.open("rb") as handle:
             magic = handle.read(4)
-        if magic in (_ZIP_MAGIC, _OLE_MAGIC) or file.suffix.lower() in _WORKBOOK_SUFFIXES:
-            return _read_workbook(file, sheet)
-        data = file.read_bytes()
     except OSError as exc:
         raise InputError(f"{file}: cannot read: {exc.strerror or exc}") from exc
+    if magic in (_ZIP_MAGIC, _OLE_MAGIC) or file.suffix.lower() in _WORKBOOK_SUFFIXES:
+        return _read_workbook(file, sheet)
     if sheet is not None:
         raise InputError(f"--sheet {sheet}: {file.name} is not a workbook (the option is for .xlsx, .xls, .ods)")
-    return parse_spreadsheet(_decode(data, file), file.name)
+    return _stream_text(_decoded_lines(file), file.name)
+
+
+def read_spreadsheet(path: str | os.PathLike[str], *, sheet: str | None = None) -> Spreadsheet:
+    """Read a spreadsheet: CSV/TSV (UTF-8 with or without BOM, or UTF-16 with BOM) or a workbook (.xlsx, .xls,
+    .ods: the first sheet, or the one named ``sheet``)."""
+    return _open_spreadsheet(path, sheet=sheet).sheet()
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -732,23 +834,41 @@ def parse_cases(sheet: Spreadsheet, index: TermIndex) -> tuple[list[CaseRecord],
     A missing required column is one problem naming it (rows are then not checked: every one would fail). Rows
     that could not be read as cells (``sheet.problems``) are bad rows like any other.
     """
-    missing = [c for c in REQUIRED_COLUMNS if c not in sheet.columns]
-    problems: list[RowProblem] = []
-    for column in missing:
-        problems.append(RowProblem(1, column, "", f"required column {column!r} is missing from the header"))
+    problems = _header_problems(sheet.columns)
+    if problems:
+        return [], problems
+    problems.extend(sheet.problems)
+    records: list[CaseRecord] = []
+    check = _check_row(index, sheet.decimal_comma)
+    for number, cells in progress(sheet.rows, desc=f"checking {sheet.name}", unit="row"):
+        record, found = check(number, cells)
+        problems.extend(found)
+        if record is not None:
+            records.append(record)
+    return records, problems
+
+
+def _header_problems(columns: Sequence[str]) -> list[RowProblem]:
+    """A required column missing, or a case column given twice: rows are then not checked (every one would fail)."""
+    problems = [RowProblem(1, column, "", f"required column {column!r} is missing from the header")
+                for column in REQUIRED_COLUMNS if column not in columns]  # fmt: skip
     seen_columns: set[str] = set()
-    for column in sheet.columns:
+    for column in columns:
         if column in seen_columns and column in CASE_COLUMNS:
             problems.append(RowProblem(1, column, "", f"column {column!r} appears more than once"))
         seen_columns.add(column)
-    if problems:
-        return [], problems
+    return problems
 
-    problems.extend(sheet.problems)
-    records: list[CaseRecord] = []
+
+def _check_row(
+    index: TermIndex, decimal_comma: bool
+) -> Callable[[int, Mapping[str, str]], tuple[CaseRecord | None, list[RowProblem]]]:
+    """A checker of one row at a time: the row's record when it is good, and its problems (each naming the row's
+    case_id). It remembers every case_id seen, to find duplicates across the whole sheet."""
     first_row_of: dict[str, int] = {}
-    for number, cells in progress(sheet.rows, desc=f"checking {sheet.name}", unit="row"):
-        check = _RowChecker(number, cells, index, decimal_comma=sheet.decimal_comma)
+
+    def check_one(number: int, cells: Mapping[str, str]) -> tuple[CaseRecord | None, list[RowProblem]]:
+        check = _RowChecker(number, cells, index, decimal_comma=decimal_comma)
         case_id = check.case_id
         if not case_id:
             check.problem("case_id", case_id, "a case_id is required")
@@ -793,20 +913,20 @@ def parse_cases(sheet: Spreadsheet, index: TermIndex) -> tuple[list[CaseRecord],
         if check.text("disease_status") and status is None:
             check.problems[-1] = RowProblem(
                 number, "disease_status", check.text("disease_status"),
-                "must be newly diagnosed, recurrent, progressive, refractory, or blank when not known",
+                "must be newly diagnosed, recurrent, progressive, refractory, or blank when not known", case_id,
             )  # fmt: skip
         prior_radiation = check.boolean("prior_radiation")
         resectable = check.boolean("resectable")
         if check.problems:
-            problems.extend(check.problems)
-            continue
-        records.append(CaseRecord(
+            return None, check.problems
+        return CaseRecord(
             row=number, case_id=case_id, diagnosis=diagnosis, primary_site=site, size_cm=size, grade=grade,
             nodal_spread=nodes, distant_metastasis=metastasis, metastasis_sites=metastasis_sites, age=age, sex=sex,
             therapies=therapies, recorded_stage=stage, disease_status=status, prior_radiation=prior_radiation,
             resectable=resectable,
-        ))  # fmt: skip
-    return records, problems
+        ), []  # fmt: skip
+
+    return check_one
 
 
 def _stage_order(notation: str) -> tuple[int, str]:
@@ -1053,20 +1173,56 @@ same results as one store, with memory bounded by the batch instead of the cohor
 """
 
 
+class _BatchValidator:
+    """The shapes run batch by batch on one store: the knowledge base is copied into its reference graph once,
+    and each batch's cases replace the previous batch's in the data graph (issue 15: copying the knowledge base
+    into a new store for every batch cost half as much as the shapes themselves). The shapes are loaded once."""
+
+    def __init__(self, kb: Graph, index: TermIndex, source_name: str, base: str) -> None:
+        from .staging import _validation_store
+        from .validate import DATA_GRAPH, load_shapes
+
+        self.kb, self.index, self.base, self.source_name = kb, index, base, source_name
+        self.source = source_node(source_name, base)
+        self.store = _validation_store(kb, None, "")
+        self.data = ox.NamedNode(str(DATA_GRAPH))
+        self.shapes = load_shapes()
+
+    def check(self, batch: Sequence[CaseRecord], text: str) -> tuple[list[RowProblem], list[RowProblem]]:
+        """Violations and warnings of ``batch``, whose N-Triples (without the source node) are ``text``. The batch
+        is validated with its own source node, as if it were the whole sheet."""
+        from .staging import shape_findings
+
+        self.store.clear_graph(self.data)
+        self.store.load(_source_ntriples(self.source_name, self.source, len(batch)), format=ox.RdfFormat.N_TRIPLES,
+                        to_graph=self.data)  # fmt: skip
+        self.store.load(text, format=ox.RdfFormat.N_TRIPLES, to_graph=self.data)
+        return shape_findings(None, batch, self.kb, base=self.base, index=self.index, store=self.store,
+                              shapes=self.shapes)  # fmt: skip
+
+
 def _validate_in_batches(
     records: Sequence[CaseRecord], kb: Graph, index: TermIndex, source_name: str, base: str
 ) -> tuple[list[RowProblem], list[RowProblem]]:
-    from .staging import shape_findings
-
+    validator = _BatchValidator(kb, index, source_name, base)
     violations: set[RowProblem] = set()
     warnings: set[RowProblem] = set()
     for start in range(0, len(records), VALIDATION_BATCH):
         batch = records[start : start + VALIDATION_BATCH]
-        text = cases_ntriples(batch, index, source_name=source_name, base=base)
-        found, warned = shape_findings(None, batch, kb, base=base, index=index, ntriples=text)
+        found, warned = validator.check(batch, "".join(_ntriples(batch, index, validator.source, base)))
         violations.update(found)
         warnings.update(warned)
     return sorted(violations), sorted(warnings)
+
+
+def _no_cases(
+    name: str, problems: Sequence[RowProblem], warnings: Sequence[RowProblem], ignored: Sequence[str]
+) -> NoCasesError:
+    rows = len({p.row for p in problems if p.row > 1})
+    why = f"every row is bad ({rows} row(s) skipped)" if rows else "the sheet has a header but no case row"
+    return NoCasesError(name, problems, warnings=warnings, ignored_columns=ignored,
+                        message=f"{name}: the result is empty: {why}; nothing was written (pass --allow-empty to "
+                        "write it)")  # fmt: skip
 
 
 def import_spreadsheet(
@@ -1107,15 +1263,7 @@ def import_spreadsheet(
     if problems and not skip_invalid:
         raise CaseImportError(sheet.name, problems, warnings=warnings, ignored_columns=ignored)
     if not records and not allow_empty:
-        rows = len({p.row for p in problems if p.row > 1})
-        why = f"every row is bad ({rows} row(s) skipped)" if rows else "the sheet has a header but no case row"
-        raise NoCasesError(
-            sheet.name,
-            problems,
-            warnings=warnings,
-            ignored_columns=ignored,
-            message=f"{sheet.name}: the result is empty: {why}; nothing was written (pass --allow-empty to write it)",
-        )
+        raise _no_cases(sheet.name, problems, warnings, ignored)
     return CaseImport(sheet.name, tuple(records), tuple(sorted(problems)), ignored, tuple(sorted(warnings)),
                       index, base)  # fmt: skip
 
@@ -1134,6 +1282,87 @@ def import_cases(
     """Read a spreadsheet (CSV/TSV or workbook, see ``read_spreadsheet``) and import it (see ``import_spreadsheet``)."""
     return import_spreadsheet(read_spreadsheet(path, sheet=sheet), kb, index=index, base=base,
                               skip_invalid=skip_invalid, validate=validate, allow_empty=allow_empty)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class StreamedImport:
+    """The outcome of ``stream_cases``: how many cases were written, and every problem of the rows left out."""
+
+    source: str
+    count: int
+    problems: tuple[RowProblem, ...]
+    ignored_columns: tuple[str, ...]
+    warnings: tuple[RowProblem, ...] = ()
+
+    @property
+    def skipped_rows(self) -> tuple[int, ...]:
+        return tuple(sorted({p.row for p in self.problems if p.row > 1}))
+
+
+def stream_cases(
+    path: str | os.PathLike[str],
+    kb: Graph,
+    out: BinaryIO,
+    *,
+    index: TermIndex | None = None,
+    base: str = str(CASE),
+    skip_invalid: bool = False,
+    allow_empty: bool = False,
+    sheet: str | None = None,
+) -> StreamedImport:
+    """Import a spreadsheet as N-Triples written to ``out`` batch by batch, in memory bounded by the batch.
+
+    The same checks, shapes and problems as ``import_cases`` (which it equals triple for triple): rows are read as
+    they come (CSV/TSV; a workbook is read whole by python-calamine), checked, and every ``VALIDATION_BATCH``
+    cases are validated and then written, the spreadsheet's source node last (its comment counts the cases).
+    A problem anywhere raises ``CaseImportError`` once the whole sheet has been checked (unless
+    ``skip_invalid``), after what was written to ``out``: the caller writes to a temporary file (``fileio``) and
+    keeps it only when this returns. Same spreadsheet, same bytes.
+    """
+    base = _check_base(base)
+    index = index if index is not None else build_term_index(kb)
+    stream = _open_spreadsheet(path, sheet=sheet)
+    name = stream.name
+    ignored = tuple(c for c in stream.columns if c not in CASE_COLUMNS)
+    header = _header_problems(stream.columns)
+    if header:
+        raise CaseImportError(name, header, ignored_columns=ignored)
+    validator = _BatchValidator(kb, index, name, base)
+    check = _check_row(index, stream.decimal_comma)
+    problems: list[RowProblem] = []
+    warnings: set[RowProblem] = set()
+    count = 0
+    batch: list[CaseRecord] = []
+
+    def flush() -> None:
+        nonlocal count
+        text = "".join(_ntriples(batch, index, validator.source, base))
+        found, warned = validator.check(batch, text)
+        bad = {p.row for p in found}
+        problems.extend(found)
+        warnings.update(w for w in warned if w.row not in bad)
+        good = [r for r in batch if r.row not in bad] if bad else batch
+        if good and (skip_invalid or not problems):  # once a row is bad without skip_invalid, nothing is kept
+            out.write((text if good is batch else "".join(_ntriples(good, index, validator.source, base))).encode())
+        count += len(good)
+        batch.clear()
+
+    for number, cells in progress(stream.rows, desc=f"importing {name}", unit="row"):
+        record, found = check(number, cells)
+        problems.extend(found)
+        if record is not None:
+            batch.append(record)
+            if len(batch) >= VALIDATION_BATCH:
+                flush()
+    if batch:
+        flush()
+    problems.extend(stream.problems)
+    if problems and not skip_invalid:
+        raise CaseImportError(name, problems, warnings=sorted(warnings), ignored_columns=ignored)
+    if not count and not allow_empty:
+        raise _no_cases(name, problems, sorted(warnings), ignored)
+    out.write(_source_ntriples(name, validator.source, count).encode())
+    return StreamedImport(name, count, tuple(sorted(problems)), ignored, tuple(sorted(warnings)))
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -190,13 +190,19 @@ def shape_findings(
     base: str = str(CASE),
     index: TermIndex | None = None,
     ntriples: str | None = None,
+    store: ox.Store | None = None,
+    shapes: Graph | None = None,
 ) -> tuple[list[RowProblem], list[RowProblem]]:
     """Like ``shape_problems``, with the results below violation (warnings, infos) as a second list: an import
     keeps those cases but must show the warnings (a 250 cm tumour is imported, and said to be implausible).
-    ``ntriples`` is ``cases`` as N-Triples text, when the caller has it (the importer does)."""
+    ``ntriples`` is ``cases`` as N-Triples text, when the caller has it (the importer does). ``store`` is a
+    validation store already holding ``kb`` and the cases (the importer keeps one for all its batches, so the
+    knowledge base is loaded once), and ``shapes`` the loaded shapes, likewise."""
     from .validate import Severity, load_shapes, validate_store
 
-    report = validate_store(_validation_store(kb, cases, ntriples), load_shapes(), user_data=True)
+    if store is None:
+        store = _validation_store(kb, cases, ntriples)
+    report = validate_store(store, shapes if shapes is not None else load_shapes(), user_data=True)
     rows = {case_nodes(r.case_id, base).case: r.row for r in records}
     by_row = {r.row: r for r in records}
     problems: list[RowProblem] = []
