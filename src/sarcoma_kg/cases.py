@@ -985,7 +985,12 @@ def _nt_literal(text: str) -> str:
     >>> _nt_literal('case "A"\n')
     '"case \\"A\\"\\n"'
     """
+    if _NEEDS_ESCAPE.search(text) is None:  # nearly every label: no JSON call (a third of the text's cost)
+        return f'"{text}"'
     return json.dumps(text, ensure_ascii=False)
+
+
+_NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f]')
 
 
 def _ntriples(records: Iterable[CaseRecord], index: TermIndex, source: str, base: str) -> Iterator[str]:
@@ -1206,6 +1211,17 @@ class _BatchValidator:
         store.load(text, format=ox.RdfFormat.N_TRIPLES, to_graph=self.data)
         return shape_findings(None, batch, self.kb, base=self.base, index=self.index, store=store, shapes=self.shapes)
 
+    def check_all(self, batches: Iterable[tuple[list[CaseRecord], str]]) -> Iterator[_CheckedBatch]:
+        """Each batch with its violations and warnings, in the order given, one batch at a time.
+
+        Sequential on purpose: validating two batches in two forked processes was measured at the same wall time
+        on a 2-core machine under other load (31.7 s vs 32.7 s for 50k cases), with 866 MB in all instead of 317 MB."""
+        for batch, text in batches:
+            yield batch, text, *self.check(batch, text)
+
+
+_CheckedBatch = tuple[list[CaseRecord], str, list[RowProblem], list[RowProblem]]
+
 
 def _validate_in_batches(
     records: Sequence[CaseRecord], kb: Graph, index: TermIndex, source_name: str, base: str
@@ -1213,9 +1229,9 @@ def _validate_in_batches(
     validator = _BatchValidator(kb, index, source_name, base)
     violations: set[RowProblem] = set()
     warnings: set[RowProblem] = set()
-    for start in range(0, len(records), VALIDATION_BATCH):
-        batch = records[start : start + VALIDATION_BATCH]
-        found, warned = validator.check(batch, "".join(_ntriples(batch, index, validator.source, base)))
+    batches = (list(records[start : start + VALIDATION_BATCH]) for start in range(0, len(records), VALIDATION_BATCH))
+    texts = ((batch, "".join(_ntriples(batch, index, validator.source, base))) for batch in batches)
+    for _batch, _text, found, warned in validator.check_all(texts):
         violations.update(found)
         warnings.update(warned)
     return sorted(violations), sorted(warnings)
@@ -1338,12 +1354,21 @@ def stream_cases(
     problems: list[RowProblem] = []
     warnings: set[RowProblem] = set()
     count = 0
-    batch: list[CaseRecord] = []
 
-    def flush() -> None:
-        nonlocal count
-        text = "".join(_ntriples(batch, index, validator.source, base))
-        found, warned = validator.check(batch, text)
+    def batches() -> Iterator[tuple[list[CaseRecord], str]]:
+        batch: list[CaseRecord] = []
+        for number, cells in progress(stream.rows, desc=f"importing {name}", unit="row"):
+            record, found = check(number, cells)
+            problems.extend(found)
+            if record is not None:
+                batch.append(record)
+                if len(batch) >= VALIDATION_BATCH:
+                    yield batch, "".join(_ntriples(batch, index, validator.source, base))
+                    batch = []
+        if batch:
+            yield batch, "".join(_ntriples(batch, index, validator.source, base))
+
+    for batch, text, found, warned in validator.check_all(batches()):
         bad = {p.row for p in found}
         problems.extend(found)
         warnings.update(w for w in warned if w.row not in bad)
@@ -1351,17 +1376,6 @@ def stream_cases(
         if good and (skip_invalid or not problems):  # once a row is bad without skip_invalid, nothing is kept
             out.write((text if good is batch else "".join(_ntriples(good, index, validator.source, base))).encode())
         count += len(good)
-        batch.clear()
-
-    for number, cells in progress(stream.rows, desc=f"importing {name}", unit="row"):
-        record, found = check(number, cells)
-        problems.extend(found)
-        if record is not None:
-            batch.append(record)
-            if len(batch) >= VALIDATION_BATCH:
-                flush()
-    if batch:
-        flush()
     problems.extend(stream.problems)
     if problems and not skip_invalid:
         raise CaseImportError(name, problems, warnings=sorted(warnings), ignored_columns=ignored)
