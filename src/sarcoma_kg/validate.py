@@ -33,10 +33,11 @@ hierarchy counts), and results whose focus node only the ontology describes are 
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -143,7 +144,13 @@ class ValidationReport:
 
     conforms: bool
     results: tuple[ValidationResult, ...]
-    graph: Graph = field(repr=False, compare=False)
+    make_graph: Callable[[], Graph] = field(repr=False, compare=False)
+
+    @functools.cached_property
+    def graph(self) -> Graph:
+        """The W3C ``sh:ValidationReport`` graph, built on first use: for 10,000 results it is 5 s of rdflib adds,
+        and the importer reads ``results`` only."""
+        return self.make_graph()
 
     def counts(self) -> dict[Severity, int]:
         """Number of results per severity (every severity present, zero or not)."""
@@ -561,6 +568,14 @@ def _default_message(key: URIRef, obj: Identifier | None) -> str:
     return f"value does not satisfy sh:{name}" + (f" {obj}" if obj is not None and key != SH["in"] else "")
 
 
+def _per_focus_node(pattern: str, test: str) -> str:
+    """The values of each focus node that fail ``test``, looked up per focus node (``LATERAL``, Oxigraph's
+    SEP-0006): joined instead, Oxigraph evaluates ``pattern`` over the whole store and hash-joins it with the
+    targets, 0.05-0.1 s per check on a 10k-case store even for a shape with a few hundred focus nodes (the
+    knowledge base's); per focus node it takes about 1 ms there, and as long as the join for 10k focus nodes."""
+    return f"LATERAL {{ SELECT ?this ?value WHERE {{ {pattern} FILTER(!({test})) BIND(?v AS ?value) }} }}"
+
+
 def _compile_value_checks(
     shapes: Graph, node: Identifier, target: str, select_from: str, path: Identifier | None, shape_message: str | None
 ) -> list[_Check]:
@@ -571,10 +586,13 @@ def _compile_value_checks(
             continue
         joins: list[str] = []
         test = _value_test(shapes, node, key, obj, joins)
-        query = (
-            f"SELECT DISTINCT ?this ?value WHERE {{ {target} {select_from} {' '.join(joins)} "
-            f"FILTER(!({test})) BIND(?v AS ?value) }}"
-        )
+        if joins:  # sh:class: the subclasses are computed once per query, so the values are joined in bulk
+            query = (
+                f"SELECT DISTINCT ?this ?value WHERE {{ {target} {select_from} {' '.join(joins)} "
+                f"FILTER(!({test})) BIND(?v AS ?value) }}"
+            )
+        else:
+            query = f"SELECT DISTINCT ?this ?value WHERE {{ {target} {_per_focus_node(select_from, test)} }}"
         checks.append(
             _Check(query, node, _VALUE_COMPONENTS[key], severity, shape_message or _default_message(key, obj), path)
         )
@@ -615,7 +633,10 @@ def _compile_property_shape(
         )
     for count in shapes.objects(prop, SH.maxCount):
         n = int(count)
-        query = f"SELECT ?this WHERE {{ {target} {pattern} }} GROUP BY ?this HAVING (COUNT(DISTINCT ?v) > {n})"
+        query = (
+            f"SELECT ?this WHERE {{ {target} LATERAL {{ SELECT ?this WHERE {{ {pattern} }} GROUP BY ?this "
+            f"HAVING (COUNT(DISTINCT ?v) > {n}) }} }}"
+        )
         checks.append(
             _Check(query, prop, SH.MaxCountConstraintComponent, severity, message or f"more than {n} values", path)
         )
@@ -1226,4 +1247,6 @@ def _validate(
         )
     results.sort(key=ValidationResult.sort_key)
     conforms = not results
-    return ValidationReport(conforms, tuple(results), _report_graph(results, conforms, shapes, path_structures))
+    return ValidationReport(
+        conforms, tuple(results), functools.partial(_report_graph, results, conforms, shapes, path_structures)
+    )
