@@ -203,6 +203,7 @@ class Bench:
             "sizes": sizes,
             "scale": scale,
             "quick": quick,
+            "only": only,
             "caps": caps.__dict__,
             "build": {},
             "cohorts": {},
