@@ -1,22 +1,25 @@
-"""``make bench``: the cohort-scale benchmark, every measurement side by side in one run.
+"""``make bench``: the cohort-scale benchmark, every target of the issue measured side by side in one run.
 
-For synthetic cohorts of 1k, 10k and 50k cases (about 20k, 200k and 1M triples beside the knowledge base):
+For synthetic cohorts of 1k, 10k and 50k cases (about 35k, 300k and 1.5M triples with the knowledge base):
 
-- load time: Oxigraph behind rdflib (our default), rdflib's memory store (``--store memory``), rdflib's own
-  Turtle parser (the baseline), and raw pyoxigraph (the in-process limit);
-- every stored query's median latency on our default store, on rdflib's memory store (capped; a timeout is
-  reported as such) and raw on the pyoxigraph store under ours, with the same text and bindings (alternating
-  with ours in one process, so both see the same machine);
-- CSV import throughput of the cases pipeline (rows/s);
-- SHACL validation of the cohort with the shipped shapes: ours, pyshacl on a plain rdflib graph (small cohorts,
-  capped) and Apache Jena SHACL (when Debian's libapache-jena-java is installed), with their result counts;
+- ``cases import`` throughput (rows/s, validation included) and its peak memory;
+- the load of release + cohort by our path (``graph.load_files``) against raw pyoxigraph's own bulk load of the
+  same files, alternately in one process;
+- every stored query's median latency on our path against raw pyoxigraph with the same text and bindings, on
+  the same store, alternately (case-stages and case-treatment-options among them);
+- SHACL validation of the cohort with the shipped shapes (ours; the peers, Apache Jena and pyshacl, with
+  ``--only shacl``: ``make bench-shacl``);
 - the release build end to end (HermiT included) and ``make run`` from cold;
-- the peak memory of each (every measurement runs in its own child process, see ``worker.py``).
+- past one machine, a cohort of 200k cases (``--scale``): ``cases import`` to N-Triples (streamed: its peak
+  memory against the same import of the 50k cohort), ``sarcoma-kg load`` of release + cohort into a running
+  Oxigraph server against the server's own bulk loader, and ``query case-stages --endpoint`` there against the
+  same text sent by a bare HTTP client.
 
+Every measurement runs in its own child process (``worker.py``: its own peak memory, killed at its time cap).
 Ratios are computed against baselines measured in the same run. Writes ``<out>/latest.md`` and
-``<out>/latest.json`` and prints the Markdown and the ratios. Scratch files go to ``bench/work/`` (git-ignored).
+``<out>/latest.json`` and prints the Markdown and the verdicts. Scratch files go to ``bench/work/`` (git-ignored).
 
-Usage: ``python bench/run.py [--sizes 1000,10000,50000] [--quick] [--out bench/results] [--work bench/work]``
+Usage: ``python bench/run.py [--sizes 1000,10000,50000] [--scale 200000] [--quick] [--out bench/results]``
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,7 +47,7 @@ RESULT_PREFIX = "BENCH-RESULT "
 INFERRED = "sarcoma-kg-inferred.ttl"
 
 sys.path.insert(0, str(HERE))
-from report import render_markdown, summarise_ratios  # noqa: E402
+from report import render_markdown, summarise  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -51,20 +55,38 @@ class Caps:
     """Time limits that keep ``make bench`` under 15 minutes on 2 cores."""
 
     worker_s: float  # any single measurement
-    query_s: float  # one stored query on Oxigraph (ours or raw)
-    memory_query_s: float  # one stored query on rdflib's engine
-    query_budget_s: float  # all stored queries of one store, per cohort
-    pyshacl_s: float  # pyshacl on a plain rdflib graph
+    query_s: float  # one stored query (ours and raw together)
+    query_budget_s: float  # all stored queries, per cohort
+    pyshacl_s: float  # pyshacl on a plain rdflib graph (--only shacl)
     pyshacl_max_cases: int  # larger cohorts are not tried (it does not finish)
     reps: int  # timed repetitions of a fast query (after one discarded warm-up)
+    server_s: float  # the loads into the server
+    server_query_s: float  # case-stages on the server (raw and ours, each)
 
 
 FULL = Caps(
-    worker_s=600, query_s=60, memory_query_s=30, query_budget_s=120, pyshacl_s=60, pyshacl_max_cases=10_000, reps=5
+    worker_s=600,
+    query_s=60,
+    query_budget_s=120,
+    pyshacl_s=60,
+    pyshacl_max_cases=10_000,
+    reps=5,
+    server_s=600,
+    server_query_s=150,
 )
 QUICK = Caps(
-    worker_s=300, query_s=30, memory_query_s=5, query_budget_s=90, pyshacl_s=20, pyshacl_max_cases=10_000, reps=2
+    worker_s=300,
+    query_s=30,
+    query_budget_s=90,
+    pyshacl_s=20,
+    pyshacl_max_cases=10_000,
+    reps=2,
+    server_s=300,
+    server_query_s=120,
 )
+
+#: The named graph the cohort goes into on the server (the release goes into the ontology's, load's default).
+COHORT_GRAPH = "https://w3id.org/sarcoma-kg/cohort"
 
 
 def log(message: str) -> None:
@@ -145,6 +167,12 @@ def jena_available() -> bool:
     return jena_script().is_file() and Path("/usr/share/java/jena-shacl.jar").is_file() and bool(shutil.which("java"))
 
 
+def oxigraph_executable() -> str | None:
+    """The ``oxigraph`` server of the PyPI package beside this Python (``make install``), else one on PATH."""
+    beside = BIN / "oxigraph"
+    return str(beside) if beside.exists() else shutil.which("oxigraph")
+
+
 class Bench:
     """One benchmark run: measures, keeps every figure in ``self.results``, saves after each step."""
 
@@ -158,6 +186,7 @@ class Bench:
         seed: int,
         release: Path | None = None,
         only: str | None = None,
+        scale: int = 0,
     ) -> None:
         self.release = release
         self.only = only
@@ -167,17 +196,21 @@ class Bench:
         self.work = work
         self.quick = quick
         self.seed = seed
+        self.scale = scale
         self.results: dict[str, Any] = {
             "machine": machine(),
             "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "sizes": sizes,
+            "scale": scale,
             "quick": quick,
+            "only": only,
             "caps": caps.__dict__,
             "build": {},
             "cohorts": {},
             "load": {},
             "queries": {},
             "shacl": {},
+            "scale_out": {},
         }
         self.started = time.monotonic()
         self.dist = work / "dist"
@@ -215,107 +248,67 @@ class Bench:
             target = self.work / "make-run-dist"
             shutil.rmtree(target, ignore_errors=True)
             # -o: never let the timing include a pip install of an out-of-date venv.
-            command = [
-                "make",
-                "-s",
-                "-C",
-                str(REPO),
-                "run",
-                f"DIST={target}",
-                "-o",
-                ".venv/.installed",
-            ]
+            command = ["make", "-s", "-C", str(REPO), "run", f"DIST={target}", "-o", ".venv/.installed"]
             self.results["build"]["make_run"] = self.measure("make run (cold)", {"task": "build", "command": command})
         self.save()
         return dist / INFERRED
 
+    def generate(self, n: int, seed: int, csv: Path) -> dict:
+        csv.unlink(missing_ok=True)
+        spec = {"task": "generate", "n": n, "seed": seed, "output": str(csv), "build_dir": str(self.dist)}
+        return self.measure(f"generate {n} cases (seed {seed})", spec)
+
+    def import_cases(self, csv: Path, output: Path) -> dict:
+        for stale in (output, output.with_suffix(".ttl")):
+            stale.unlink(missing_ok=True)
+        spec = {"task": "import", "csv": str(csv), "output": str(output), "build_dir": str(self.dist)}
+        return self.measure(f"import {csv.name} -> {output.suffix}", spec)
+
     def cohort(self, n: int) -> Path | None:
         csv = self.work / f"cohort-{n}.csv"
-        ttl = self.work / f"cohort-{n}.ttl"
         entry: dict[str, Any] = {"cases": n}
         self.results["cohorts"][str(n)] = entry
-        for stale in (csv, ttl):
-            stale.unlink(missing_ok=True)
-        entry["generate"] = self.measure(
-            f"generate {n} cases",
-            {
-                "task": "generate",
-                "n": n,
-                "seed": self.seed,
-                "output": str(csv),
-                "build_dir": str(self.dist),
-            },
-        )
+        entry["generate"] = self.generate(n, self.seed, csv)
         if entry["generate"]["status"] != "ok":
             return None
-        entry["import"] = self.measure(
-            f"import {n} cases (CSV -> Turtle)",
-            {
-                "task": "import",
-                "csv": str(csv),
-                "output": str(ttl),
-                "build_dir": str(self.dist),
-            },
-        )
+        entry["import"] = self.import_cases(csv, self.work / f"cohort-{n}.ttl")
         self.save()
-        return ttl if entry["import"]["status"] == "ok" else None
-
-    def loads(self, n: int, files: list[str]) -> None:
-        """Load times: the two stores the query runs load (timed there), raw pyoxigraph and rdflib's parser."""
-        loads: dict[str, Any] = {}
-        self.results["load"][str(n)] = loads
-        for mode, run in self.results["queries"].get(str(n), {}).items():
-            if "load_s" in run:
-                loads[mode] = {
-                    "status": "ok",
-                    "seconds": run["load_s"],
-                    "triples": run["triples"],
-                }
-                loads[mode]["peak_mb"] = run.get("peak_mb")
-            else:
-                loads[mode] = run
-        for mode, name in (("pyoxigraph", "raw pyoxigraph"), ("rdflib", "rdflib parser")):
-            loads[mode] = self.measure(f"load {n} cases [{name}]", {"task": "load", "mode": mode, "files": files})
-        self.save()
+        return Path(entry["import"]["output"]) if entry["import"]["status"] == "ok" else None
 
     def queries(self, n: int, files: list[str]) -> None:
-        """Every stored query on each store; each run first loads the release and cohort (its load time)."""
-        per_mode: dict[str, Any] = {}
-        self.results["queries"][str(n)] = per_mode
-        for mode in ("oxigraph", "memory"):
-            cap = self.caps.memory_query_s if mode == "memory" else self.caps.query_s
-            spec = {
-                "task": "queries",
-                "mode": mode,
-                "files": files,
-                "reps": self.caps.reps,
-                "cap_s": cap,
-            }
-            spec |= {
-                "budget_s": self.caps.query_budget_s,
-                "skip": self._timed_out_before(n, mode),
-            }
-            timeout = self.caps.worker_s + self.caps.query_budget_s
-            per_mode[mode] = self.measure(f"stored queries on {n} cases [{mode}]", spec, timeout)
+        """The paired loads (ours, raw), then every stored query, ours and raw, in one worker on one store."""
+        spec = {
+            "task": "queries",
+            "files": files,
+            "reps": self.caps.reps,
+            "load_reps": 3 if n <= 10_000 else 2,
+            "cap_s": self.caps.query_s,
+            "budget_s": self.caps.query_budget_s,
+            "skip": self._timed_out_before(n),
+        }
+        run = self.measure(
+            f"loads and stored queries on {n} cases", spec, self.caps.worker_s + self.caps.query_budget_s
+        )
+        self.results["queries"][str(n)] = run
+        loads = run.get("load") or {"ours": run, "raw": run}  # a failed run: its status for both
+        self.results["load"][str(n)] = {**loads, "peak_mb": run.get("peak_mb")}
         self.save()
 
-    def _timed_out_before(self, n: int, mode: str) -> dict[str, str]:
-        """Queries that did not finish on a smaller cohort on this store: not worth minutes on a larger one."""
+    def _timed_out_before(self, n: int) -> dict[str, str]:
+        """Queries that did not finish on a smaller cohort: not worth their cap again on a larger one."""
         skip: dict[str, str] = {}
-        for size in self.sizes:
-            if size >= n:
-                break
-            measured = self.results["queries"].get(str(size), {}).get(mode, {})
-            for name, result in measured.get("queries", {}).items():
+        for size in (s for s in self.sizes if s < n):
+            for name, result in self.results["queries"].get(str(size), {}).get("queries", {}).items():
                 if result.get("status") == "timeout":
-                    skip[name] = f"timeout (> {result.get('cap_s', 0):.0f} s) on {size} cases"
-                elif result.get("status") == "skipped" and name not in skip:
-                    skip[name] = result.get("reason", "skipped")
+                    skip.setdefault(name, f"timeout (> {result.get('cap_s', 0):.0f} s) on {size} cases")
+                elif result.get("status") == "skipped":
+                    skip.setdefault(name, result.get("reason", "skipped"))
         return skip
 
     def shacl(self, n: int, cohort: Path) -> None:
         """The cohort validated as ``sarcoma-kg validate COHORT`` does it: asserted ontology and knowledge base
-        beside the file as reference, results reported only on what the file describes."""
+        beside the file as reference, results reported only on what the file describes. The peers (Jena,
+        pyshacl on an rdflib graph) only with ``--only shacl``: minutes ``make bench`` spends on the targets."""
         from sarcoma_kg import paths
 
         shapes = [str(p) for p in paths.shapes_files()]
@@ -325,6 +318,9 @@ class Bench:
         per_mode: dict[str, Any] = {}
         self.results["shacl"][str(n)] = per_mode
         per_mode["ours"] = self.measure(f"SHACL {n} cases [ours]", {**common, "mode": "ours"})
+        if self.only != "shacl":
+            self.save()
+            return
         if jena_available():
             shapes_file = self.work / "shapes-all.ttl"
             data_file = self.work / f"shacl-data-{n}.ttl"
@@ -334,26 +330,17 @@ class Bench:
             spec |= {"shapes_file": str(shapes_file), "data_file": str(data_file)}
             per_mode["jena"] = self.measure(f"SHACL {n} cases [Apache Jena]", spec)
         else:
-            per_mode["jena"] = {
-                "status": "skipped",
-                "reason": "libapache-jena-java is not installed",
-            }
+            per_mode["jena"] = {"status": "skipped", "reason": "libapache-jena-java is not installed"}
         earlier = [
             size
             for size in self.sizes
             if size < n and self.results["shacl"].get(str(size), {}).get("pyshacl", {}).get("status") == "timeout"
         ]
         if earlier:
-            per_mode["pyshacl"] = {
-                "status": "skipped",
-                "reason": f"timed out on {earlier[0]} cases",
-            }
+            per_mode["pyshacl"] = {"status": "skipped", "reason": f"timed out on {earlier[0]} cases"}
         elif n <= self.caps.pyshacl_max_cases:
-            per_mode["pyshacl"] = self.measure(
-                f"SHACL {n} cases [pyshacl, rdflib graph]",
-                {**common, "mode": "pyshacl", "shapes": shapes},
-                self.caps.pyshacl_s,
-            )
+            spec = {**common, "mode": "pyshacl", "shapes": shapes}
+            per_mode["pyshacl"] = self.measure(f"SHACL {n} cases [pyshacl, rdflib graph]", spec, self.caps.pyshacl_s)
         else:
             per_mode["pyshacl"] = {
                 "status": "skipped",
@@ -361,20 +348,71 @@ class Bench:
             }
         self.save()
 
+    def scale_out(self, release: Path) -> None:
+        """Past one machine: ``scale`` cases imported to N-Triples, loaded into a running Oxigraph server, queried.
+
+        The big sheet is the largest cohort's (seed ``seed``) followed by more generated with the next seeds, as
+        many as it takes (each seed names its cases apart). The largest cohort is imported to N-Triples too: the
+        same streaming path at a quarter of the size, so that the two peaks say whether memory stays bounded.
+        """
+        entry: dict[str, Any] = self.results["scale_out"]
+        base = self.sizes[-1]
+        base_csv = self.work / f"cohort-{base}.csv"
+        batches = range(1, -(-self.scale // base))
+        seeds = [self.seed + k for k in batches]
+        parts = [self.work / f"cohort-{base}-seed{seed}.csv" for seed in seeds]
+        # Generating measures nothing, so the batches are made side by side: one per CPU, two at most (2 GB each).
+        with ThreadPoolExecutor(max_workers=max(1, min(2, os.cpu_count() or 1))) as pool:
+            made = list(
+                pool.map(lambda k, seed, part: self.generate(min(base, self.scale - k * base), seed, part),
+                         batches, seeds, parts)
+            )  # fmt: skip
+        failed = next((generated for generated in made if generated["status"] != "ok"), None)
+        if failed is not None:
+            entry["generate"] = failed
+            self.save()
+            return
+        parts.insert(0, base_csv)
+        big_csv = self.work / f"cohort-{self.scale}.csv"
+        spec = {"task": "concatenate", "parts": [str(p) for p in parts], "output": str(big_csv)}
+        entry["generate"] = self.measure(f"sheet of {self.scale} cases", spec) | {"seeds": [self.seed, *seeds]}
+        entry["import_base"] = self.import_cases(base_csv, self.work / f"cohort-{base}.nt")
+        entry["import"] = self.import_cases(big_csv, self.work / f"cohort-{self.scale}.nt")
+        self.save()
+        exe = oxigraph_executable()
+        if entry["import"]["status"] != "ok":
+            return
+        if exe is None:
+            entry["server"] = {"status": "skipped", "reason": "the oxigraph server (PyPI oxigraph) is not installed"}
+            return
+        spec = {
+            "task": "server",
+            "oxigraph": exe,
+            "work": str(self.work),
+            "files": [str(release), entry["import"]["output"]],
+            "cohort_graph": COHORT_GRAPH,
+            "cap_s": self.caps.server_s,
+            "query_cap_s": self.caps.server_query_s,
+        }
+        timeout = self.caps.server_s + 2 * self.caps.server_query_s + 60
+        entry["server"] = self.measure(f"Oxigraph server with {self.scale} cases", spec, timeout)
+        self.save()
+
     # ------------------------------------------------------------------------------------------ run
     def run(self) -> dict:
         self.work.mkdir(parents=True, exist_ok=True)
         release = self.build()
-        for n in self.sizes:
+        for n in self.sizes[-1:] if self.only == "scale" else self.sizes:
             cohort = self.cohort(n)
             if cohort is None:
                 log(f"no cohort of {n} cases: skipping its measurements")
                 continue
-            files = [str(release), str(cohort)]
             if self.only is None:
-                self.queries(n, files)
-                self.loads(n, files)
-            self.shacl(n, cohort)
+                self.queries(n, [str(release), str(cohort)])
+            if self.only in (None, "shacl"):
+                self.shacl(n, cohort)
+        if self.scale and self.only in (None, "scale"):
+            self.scale_out(release)
         self.results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
         self.results["seconds"] = time.monotonic() - self.started
         self.save()
@@ -431,14 +469,21 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--seed", type=int, default=1, help="seed of the cohort generator")
     parser.add_argument(
+        "--scale",
+        type=int,
+        help="cases of the past-one-machine step (server load and query); 0 skips it "
+        "(default: 200000, with --quick twice the largest size)",
+    )
+    parser.add_argument(
         "--release",
         type=Path,
         help="use this existing build directory instead of building (and timing) one",
     )
     parser.add_argument(
         "--only",
-        choices=["shacl"],
-        help="measure only this part (the build and the cohorts it needs are still made)",
+        choices=["shacl", "scale"],
+        help="measure only this part (the build and the cohorts it needs are still made; scale: the largest "
+        "cohort and the past-one-machine step)",
     )
     return parser.parse_args(argv)
 
@@ -446,21 +491,16 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     sizes = sorted(int(size) for size in args.sizes.split(","))
-    bench = Bench(
-        sizes,
-        QUICK if args.quick else FULL,
-        args.out,
-        args.work,
-        args.quick,
-        args.seed,
-        args.release,
-        args.only,
-    )
+    scale = args.scale if args.scale is not None else 2 * sizes[-1] if args.quick else 200_000
+    if scale and scale <= sizes[-1]:
+        raise SystemExit(f"bench: --scale {scale} must be above the largest size ({sizes[-1]}), or 0")
+    caps = QUICK if args.quick else FULL
+    bench = Bench(sizes, caps, args.out, args.work, args.quick, args.seed, args.release, args.only, scale)
     results = bench.run()
     markdown = render_markdown(results)
     _write(args.out / "latest.md", markdown)
     print(markdown)
-    print("\n".join(summarise_ratios(results)))
+    print("\n".join(summarise(results)))
     log(f"done in {results['seconds']:.0f} s; wrote {args.out / 'latest.md'} and {args.out / 'latest.json'}")
     return 0
 

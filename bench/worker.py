@@ -15,15 +15,21 @@ import csv
 import json
 import os
 import resource
+import shutil
+import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["main", "peak_rss_mb"]
+__all__ = ["Measured", "main", "peak_rss_mb", "run_measured"]
 
 RESULT_PREFIX = "BENCH-RESULT "
 CLI = str(Path(sys.executable).parent / "sarcoma-kg")
@@ -45,45 +51,60 @@ def _timed(function: Callable[[], Any]) -> tuple[float, Any]:
 # --------------------------------------------------------------------------------------------------- loading
 
 
-def _loader(mode: str) -> Callable[[list[str]], tuple[Any, int]]:
-    """A function loading files the way ``mode`` says, returning (store or graph, triple count).
+def _raw_load(files: list[str]) -> tuple[Any, int]:
+    """Raw pyoxigraph's own load: its bulk loader straight into a fresh in-memory store (the engine's limit)."""
+    import pyoxigraph as ox
 
-    Modules are imported here, before any timing starts: a load time is the parse, not Python's imports.
+    store = ox.Store()
+    for file in files:
+        store.bulk_load(path=file, format=ox.RdfFormat.from_extension(Path(file).suffix[1:]))
+    return store, len(store)
+
+
+def _our_load(files: list[str]) -> tuple[Any, int]:
+    """Our path: ``graph.load_files`` into the default store (Oxigraph behind rdflib's Graph)."""
+    from sarcoma_kg.graph import load_files
+
+    graph = load_files(files)
+    return graph, len(graph)
+
+
+def _paired_loads(files: list[str], reps: int) -> tuple[dict, Any]:
+    """Ours and raw pyoxigraph loading the same files, alternately in this one process, ``reps`` times each.
+
+    The files are read once before (both then find them in the page cache); the order alternates (raw first,
+    then ours first) so that neither always comes second; each store is dropped before the next load starts.
+    Returns the medians and the last graph ours loaded (the queries run on it).
     """
-    if mode == "pyoxigraph":
-        import pyoxigraph as ox
+    import gc
 
-        def load_raw(files: list[str]) -> tuple[Any, int]:
-            store = ox.Store()
-            for file in files:
-                store.bulk_load(path=file, format=ox.RdfFormat.TURTLE)
-            return store, len(store)
+    import pyoxigraph  # noqa: F401  (imported before timing: a load time is the parse, not Python's imports)
 
-        return load_raw
-    if mode == "rdflib":
-        from rdflib import Graph
+    import sarcoma_kg.graph  # noqa: F401
 
-        def load_rdflib(files: list[str]) -> tuple[Any, int]:
-            graph = Graph()
-            for file in files:
-                graph.parse(file, format="turtle")
-            return graph, len(graph)
-
-        return load_rdflib
-    from sarcoma_kg.graph import StoreKind, load_files
-
-    def load_ours(files: list[str]) -> tuple[Any, int]:
-        graph = load_files(files, store=StoreKind(mode))
-        return graph, len(graph)
-
-    return load_ours
-
-
-def task_load(spec: dict) -> dict:
-    """Parse the release plus a cohort into one store: Oxigraph (ours), rdflib memory, rdflib's parser, raw."""
-    load = _loader(spec["mode"])
-    seconds, (_, triples) = _timed(lambda: load(spec["files"]))
-    return {"seconds": seconds, "triples": triples}
+    for file in files:
+        Path(file).read_bytes()
+    times: dict[str, list[float]] = {"ours": [], "raw": []}
+    triples: dict[str, int] = {}
+    graph = None
+    for rep in range(reps):
+        order = ("raw", "ours") if rep % 2 == 0 else ("ours", "raw")
+        for label in order:
+            graph = None
+            gc.collect()
+            seconds, (loaded, count) = _timed(lambda label=label: (_our_load if label == "ours" else _raw_load)(files))
+            times[label].append(seconds)
+            triples[label] = count
+            if label == "ours":
+                graph = loaded
+            del loaded
+    if graph is None:  # the last load was raw's: load ours once more, untimed, for the queries
+        graph, _ = _our_load(files)
+    result = {
+        label: {"status": "ok", "seconds": statistics.median(values), "runs": len(values), "triples": triples[label]}
+        for label, values in times.items()
+    }
+    return result, graph
 
 
 # --------------------------------------------------------------------------------------------------- queries
@@ -95,42 +116,37 @@ def _catalogue() -> list[Any]:
     return list(queries.load_catalogue())
 
 
-def _query_runners(mode: str, target: Any) -> dict[str, Callable[[Any], int]]:
+def _query_runners(target: Any) -> dict[str, Callable[[Any], int]]:
     """Functions running one stored query (default parameters) to its last row; each returns the row count.
 
     ``ours`` is the library's own path (``queries.run_local`` on the rdflib Graph, rows converted to rdflib
-    terms). On the Oxigraph store, ``raw`` runs the same text with the same bindings (the library's ``VALUES``
-    block: Oxigraph's ``substitutions`` refuse variables that are not projected) and the same prefixes straight
-    on the pyoxigraph store underneath: the in-process limit, measured on the very same store, alternately with
-    ours, so that whatever else the machine is doing weighs on both alike.
+    terms). ``raw`` runs the same text with the same bindings (the library's ``VALUES`` block: Oxigraph's
+    ``substitutions`` refuse variables that are not projected) and the same prefixes straight on the pyoxigraph
+    store underneath: the in-process limit, measured on the very same store, alternately with ours, so that
+    whatever else the machine is doing weighs on both alike.
     """
+    import pyoxigraph as ox
+
     from sarcoma_kg import queries
+    from sarcoma_kg.graph import ox_store
+    from sarcoma_kg.namespaces import PREFIXES
+
+    store = ox_store(target)
+    prefixes = dict(PREFIXES)
+    texts: dict[str, str] = {}
 
     def run_ours(stored: Any) -> int:
         return len(queries.run_local(target, stored.text, queries.bind_params(stored)).rows)
 
-    runners = {"ours": run_ours}
-    if mode == "oxigraph":
-        import pyoxigraph as ox
+    def run_raw(stored: Any) -> int:
+        if stored.name not in texts:  # the limit: Oxigraph alone, so the text is prepared once, untimed
+            texts[stored.name] = queries.inject_bindings(stored.text, queries.bind_params(stored))
+        result = store.query(texts[stored.name], prefixes=prefixes)
+        if isinstance(result, ox.QueryBoolean):
+            return 1
+        return sum(1 for _ in result)
 
-        from sarcoma_kg.graph import ox_store
-        from sarcoma_kg.namespaces import PREFIXES
-
-        store = ox_store(target)
-        prefixes = dict(PREFIXES)
-
-        texts: dict[str, str] = {}
-
-        def run_raw(stored: Any) -> int:
-            if stored.name not in texts:  # the limit: Oxigraph alone, so the text is prepared once, untimed
-                texts[stored.name] = queries.inject_bindings(stored.text, queries.bind_params(stored))
-            result = store.query(texts[stored.name], prefixes=prefixes)
-            if isinstance(result, ox.QueryBoolean):
-                return 1
-            return sum(1 for _ in result)
-
-        runners["raw"] = run_raw
-    return runners
+    return {"ours": run_ours, "raw": run_raw}
 
 
 def _time_query(
@@ -182,8 +198,8 @@ def _run_forked(runs: dict[str, Callable[[], int]], reps: int, cap: float) -> di
                 reps,
                 lambda label, seconds, rows: sender.send((label, seconds, rows)),
             )
-        except Exception as exc:  # reported as this query's outcome
-            sender.send((None, _one_line(exc), None))
+        except Exception as exc:  # reported as this query's outcome; the library's own time limit as a timeout
+            sender.send((None, _one_line(exc), "timeout" if type(exc).__name__.endswith("Timeout") else "error"))
         sender.close()
 
     process = context.Process(target=child, daemon=True)
@@ -192,7 +208,7 @@ def _run_forked(runs: dict[str, Callable[[], int]], reps: int, cap: float) -> di
     deadline = time.monotonic() + cap
     times: dict[str, list[float]] = {label: [] for label in runs}
     rows: dict[str, int] = {}
-    error = None
+    error, error_status = None, "error"
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0 or not receiver.poll(remaining):
@@ -202,7 +218,7 @@ def _run_forked(runs: dict[str, Callable[[], int]], reps: int, cap: float) -> di
         except EOFError:
             break
         if label is None:
-            error = seconds
+            error, error_status = seconds, count
             break
         times[label].append(seconds)
         rows[label] = count
@@ -213,7 +229,7 @@ def _run_forked(runs: dict[str, Callable[[], int]], reps: int, cap: float) -> di
     outcomes = {}
     for label in runs:
         if error is not None:
-            outcomes[label] = {"status": "error", "error": error}
+            outcomes[label] = {"status": error_status, "error": error}
         elif times[label]:
             outcomes[label] = _summarise(times[label], rows[label])
         else:
@@ -230,114 +246,243 @@ def _one_line(exc: BaseException) -> str:
 
 
 def task_queries(spec: dict) -> dict:
-    """Load once, then time every stored query (default parameters) on that store.
+    """The paired loads (ours and raw pyoxigraph, alternately), then every stored query on the loaded store.
 
-    A query can take minutes (rdflib's engine on a cohort; a pathological plan on any engine), so each runs in a
-    forked child (a copy-on-write view of the loaded store) killed after ``cap_s``; all of them together get
-    ``budget_s``; queries named in ``skip`` (timed out on a smaller cohort) are not run again.
+    A query can take minutes (a pathological plan), so each runs in a forked child (a copy-on-write view of the
+    loaded store) killed after ``cap_s``; all of them together get ``budget_s``; queries named in ``skip`` (timed
+    out on a smaller cohort) are not run again.
     """
-    mode = spec["mode"]
-    load = _loader(mode)
-    load_seconds, (target, triples) = _timed(lambda: load(spec["files"]))
-    runners = _query_runners(mode, target)
+    loads, target = _paired_loads(spec["files"], spec["load_reps"])
+    runners = _query_runners(target)
     results: dict[str, dict] = {}
     budget_end = time.monotonic() + spec.get("budget_s", 1e9)
     for stored in _catalogue():
-        name = stored.name
-        if name in spec.get("skip", ()):
-            results[name] = {"status": "skipped", "reason": spec["skip"][name]}
+        if stored.name in spec.get("skip", {}):
+            results[stored.name] = {"status": "skipped", "reason": spec["skip"][stored.name]}
             continue
         remaining = budget_end - time.monotonic()
         if remaining < 1:
-            results[name] = {
-                "status": "skipped",
-                "reason": f"time budget of {spec['budget_s']:.0f} s spent",
-            }
+            results[stored.name] = {"status": "skipped", "reason": f"time budget of {spec['budget_s']:.0f} s spent"}
             continue
         runs = {label: (lambda r=run, s=stored: r(s)) for label, run in runners.items()}
-        results[name] = _run_forked(runs, spec["reps"], min(spec["cap_s"], remaining))
-    return {"load_s": load_seconds, "triples": triples, "queries": results}
+        results[stored.name] = _run_forked(runs, spec["reps"], min(spec["cap_s"], remaining))
+    return {"load": loads, "triples": loads["ours"]["triples"], "queries": results}
+
+
+# --------------------------------------------------------------------------------------------------- processes
+
+
+@dataclass(frozen=True)
+class Measured:
+    """A child process run to its end: wall time, its own peak memory and CPU time (``os.wait4``), its output."""
+
+    seconds: float
+    peak_mb: float
+    cpu_s: float
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_measured(command: list[str], *, check: bool = True) -> Measured:
+    """Run ``command``; its peak memory is its own (``wait4``'s rusage), not the largest of all children so far.
+
+    Output goes to temporary files, not pipes, so the child never blocks on a full pipe while we wait for it.
+    """
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdout=out, stderr=err)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        measured = Measured(
+            seconds=seconds,
+            peak_mb=round(usage.ru_maxrss / 1024, 1),
+            cpu_s=usage.ru_utime + usage.ru_stime,
+            returncode=process.returncode,
+            stdout=out.read().decode("utf-8", errors="replace"),
+            stderr=err.read().decode("utf-8", errors="replace"),
+        )
+    if check and measured.returncode != 0:
+        tail = (measured.stderr or measured.stdout).strip()[-1500:]
+        raise RuntimeError(f"{' '.join(Path(c).name for c in command[:3])} exited {measured.returncode}: {tail}")
+    return measured
 
 
 # --------------------------------------------------------------------------------------------------- cases
 
 
-def _run_checked(command: list[str]) -> tuple[float, subprocess.CompletedProcess]:
-    seconds, done = _timed(lambda: subprocess.run(command, capture_output=True, text=True, check=False))
-    if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(command[1:3])} exited {done.returncode}: {(done.stderr or done.stdout)[-1500:]}")
-    return seconds, done
-
-
 def task_generate(spec: dict) -> dict:
     """The cases helper's seeded generator, through the CLI as a user would run it."""
-    command = [
-        CLI,
-        "cases",
-        "generate",
-        "--n",
-        str(spec["n"]),
-        "--seed",
-        str(spec["seed"]),
-        "-o",
-        spec["output"],
-    ]
+    command = [CLI, "cases", "generate", "--n", str(spec["n"]), "--seed", str(spec["seed"]), "-o", spec["output"]]
     command += ["--build-dir", spec["build_dir"]]
-    seconds, _ = _run_checked(command)
-    return {"seconds": seconds}
+    return {"seconds": run_measured(command).seconds}
 
 
-_RAW_LOAD = """
-import sys, time
-import pyoxigraph as ox
-started = time.perf_counter()
-store = ox.Store()
-store.load(path=sys.argv[1], format=ox.RdfFormat.TURTLE)
-print(time.perf_counter() - started, len(store))
-"""
+def _written_format(path: Path) -> str:
+    """What the importer wrote: N-Triples, or Turtle (an importer without an N-Triples writer writes Turtle)."""
+    with path.open("rb") as file:
+        head = file.read(4096).lstrip()
+    return "turtle" if head.startswith((b"@prefix", b"PREFIX", b"@base", b"BASE")) else "ntriples"
 
 
 def task_import(spec: dict) -> dict:
-    """CSV import throughput: the cases pipeline (read, check, resolve, validate, write Turtle), as a user runs it.
+    """Import throughput: the cases pipeline (read, check, resolve, validate, write RDF), as a user runs it.
 
     ``--skip-invalid`` so that a row the importer rejects is counted (``problems``) rather than stopping the run.
-    The baseline, measured right after in its own process: raw pyoxigraph loading the Turtle the import wrote
-    (the engine's own cost of taking in those triples once; the import parses them twice, for the shapes and
-    for the output, besides reading and checking the sheet). ``cpu_s`` is the import's own CPU time, which a
-    busy machine inflates less than the wall clock.
+    The output's format follows its extension (``.ttl``, ``.nt``: the streaming path for big cohorts); an
+    importer that writes Turtle whatever the extension is detected, and its ``.nt`` renamed ``.ttl`` so that
+    what loads it next is told the truth. ``cpu_s`` is the import's own CPU time, which a busy machine inflates
+    less than the wall clock; ``peak_mb`` its own peak memory.
     """
-    command = [
-        CLI,
-        "cases",
-        "import",
-        spec["csv"],
-        "-o",
-        spec["output"],
-        "--build-dir",
-        spec["build_dir"],
-        "--skip-invalid",
-    ]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    seconds, done = _run_checked(command)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    import_peak = peak_rss_mb()
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    skipped = sum(1 for line in done.stderr.splitlines() if line.startswith("skipped:"))
+    output = Path(spec["output"])
+    command = [CLI, "cases", "import", spec["csv"], "-o", str(output), "--build-dir", spec["build_dir"]]
+    run = run_measured([*command, "--skip-invalid"])
+    written = _written_format(output)
+    if output.suffix == ".nt" and written == "turtle":
+        output = output.replace(output.with_suffix(".ttl"))
     with open(spec["csv"], encoding="utf-8", newline="") as sheet:
         rows = max(0, sum(1 for _ in csv.reader(sheet)) - 1)
-    _, raw = _run_checked([sys.executable, "-c", _RAW_LOAD, spec["output"]])
-    raw_seconds, triples = raw.stdout.split()
     return {
-        "seconds": seconds,
-        "cpu_s": cpu,
+        "seconds": run.seconds,
+        "cpu_s": run.cpu_s,
         "rows": rows,
-        "problems": skipped,
-        "rows_per_s": rows / seconds if seconds else None,
-        "import_peak_mb": import_peak,
-        "raw_load_s": float(raw_seconds),
-        "triples": int(triples),
-        "vs_raw_load": seconds / float(raw_seconds) if float(raw_seconds) else None,
+        "problems": sum(1 for line in run.stderr.splitlines() if line.startswith("skipped:")),
+        "rows_per_s": rows / run.seconds if run.seconds else None,
+        "import_peak_mb": run.peak_mb,
+        "format": written,
+        "asked": Path(spec["output"]).suffix,
+        "output": str(output),
+        "bytes": output.stat().st_size,
     }
+
+
+def task_concatenate(spec: dict) -> dict:
+    """One spreadsheet from several generated ones (same header; each seed names its cases apart: GEN-<seed>-)."""
+    rows = 0
+    with open(spec["output"], "w", encoding="utf-8", newline="") as target:
+        for index, part in enumerate(spec["parts"]):
+            with open(part, encoding="utf-8", newline="") as sheet:
+                header = sheet.readline()
+                if index == 0:
+                    target.write(header)
+                for line in sheet:
+                    target.write(line)
+                    rows += 1
+    return {"rows": rows}
+
+
+# --------------------------------------------------------------------------------------------------- servers
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _server_peak_mb(pid: int) -> float | None:
+    """The server's peak resident memory (VmHWM), read from /proc while it still runs; None where unreadable."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None
+
+
+def _sparql(url: str, query: str, accept: str, timeout: float) -> bytes:
+    request = urllib.request.Request(
+        url, data=query.encode("utf-8"), headers={"Content-Type": "application/sparql-query", "Accept": accept}
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return response.read()
+
+
+def _count(url: str, timeout: float) -> int:
+    body = _sparql(url, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }", "text/csv", timeout)
+    return int(body.decode("utf-8").split()[1])
+
+
+def _start_oxigraph(exe: str, location: Path) -> tuple[subprocess.Popen, str]:
+    """``oxigraph serve`` on a free port of 127.0.0.1, its default graph the union of its named graphs."""
+    port = _free_port()
+    command = [exe, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}", "--union-default-graph"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"oxigraph serve exited early ({process.returncode})")
+        try:
+            _sparql(f"{url}/query", "ASK {}", "application/sparql-results+json", 2)
+            return process, url
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.05)
+    process.kill()
+    raise RuntimeError("oxigraph serve did not answer within 30 s")
+
+
+def task_server(spec: dict) -> dict:
+    """Past one machine: the release and a large cohort into a running Oxigraph server, then case-stages there.
+
+    - baseline: the server's own bulk loader (``oxigraph load``, offline) on the same files, into its own store;
+    - ours: ``sarcoma-kg load`` of the release (one PUT) and of the cohort (``--bulk``) into ``oxigraph serve``;
+      throughput, the client's peak memory (streamed from disk: bounded) and the server's (VmHWM);
+    - ``sarcoma-kg query case-stages --endpoint``, against the same text (``--show``) sent by a bare HTTP client
+      (the server's own time plus transfer and a JSON parse), one after the other on the same server.
+    """
+    exe, work = spec["oxigraph"], Path(spec["work"])
+    release, cohort = spec["files"]
+    for name in ("bulk-store", "served-store"):
+        shutil.rmtree(work / name, ignore_errors=True)
+    result: dict[str, Any] = {}
+    bulk = run_measured([exe, "load", "--location", str(work / "bulk-store"), "--file", release, "--file", cohort])
+    count_query = ["--results-format", "csv", "--query", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"]
+    count = run_measured([exe, "query", "--location", str(work / "bulk-store"), *count_query])
+    result["bulk_loader"] = {"seconds": bulk.seconds, "peak_mb": bulk.peak_mb, "triples": int(count.stdout.split()[1])}
+    server, url = _start_oxigraph(exe, work / "served-store")
+    try:
+        release_run = run_measured([CLI, "load", "--endpoint", f"{url}/store", "--file", release])
+        into_cohort_graph = ["--graph", spec["cohort_graph"], "--bulk", "--timeout", str(spec["cap_s"])]
+        cohort_run = run_measured([CLI, "load", "--endpoint", f"{url}/store", "--file", cohort, *into_cohort_graph])
+        seconds = release_run.seconds + cohort_run.seconds
+        triples = _count(f"{url}/query", spec["cap_s"])
+        result["load"] = {
+            "seconds": seconds,
+            "release_s": release_run.seconds,
+            "cohort_s": cohort_run.seconds,
+            "triples": triples,
+            "triples_per_s": triples / seconds if seconds else None,
+            "peak_mb": max(release_run.peak_mb, cohort_run.peak_mb),
+            "server_peak_mb": _server_peak_mb(server.pid),
+        }
+        cap = spec["query_cap_s"]
+        text = run_measured([CLI, "query", "case-stages", "--show"]).stdout
+        try:
+            raw_s, body = _timed(lambda: _sparql(f"{url}/query", text, "application/sparql-results+json", cap))
+            result["query_raw"] = {"seconds": raw_s, "rows": len(json.loads(body)["results"]["bindings"])}
+        except (TimeoutError, urllib.error.URLError, ConnectionError) as exc:  # reported; the server stays up
+            result["query_raw"] = {"status": "timeout", "cap_s": cap, "error": _one_line(exc)}
+        endpoint = ["--endpoint", f"{url}/query", "--format", "csv", "--timeout", str(cap)]
+        ours = run_measured([CLI, "query", "case-stages", *endpoint], check=False)
+        if ours.returncode == 0:
+            rows = max(0, sum(1 for _ in csv.reader(ours.stdout.splitlines())) - 1)
+            result["query"] = {"seconds": ours.seconds, "rows": rows, "peak_mb": ours.peak_mb}
+        else:  # exit 3 is the endpoint's time limit or a failure: its one-line message says which
+            result["query"] = {"status": "error", "error": ours.stderr.strip()[-300:], "seconds": ours.seconds}
+        result["server_peak_mb"] = _server_peak_mb(server.pid)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    return result
 
 
 # --------------------------------------------------------------------------------------------------- SHACL
@@ -435,19 +580,16 @@ def task_shacl(spec: dict) -> dict:
 
 def task_build(spec: dict) -> dict:
     """The release build end to end (load, HermiT, write) through the CLI, as ``make run`` does it."""
-    command = spec["command"]
-    env = dict(os.environ, **spec.get("env", {}))
-    seconds, done = _timed(lambda: subprocess.run(command, capture_output=True, text=True, env=env, check=False))
-    if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} exited {done.returncode}: {(done.stderr or done.stdout)[-2000:]}")
-    return {"seconds": seconds}
+    run = run_measured(spec["command"])
+    return {"seconds": run.seconds, "peak_mb": run.peak_mb}
 
 
 TASKS: dict[str, Callable[[dict], dict]] = {
-    "load": task_load,
     "queries": task_queries,
     "generate": task_generate,
+    "concatenate": task_concatenate,
     "import": task_import,
+    "server": task_server,
     "shacl": task_shacl,
     "build": task_build,
 }

@@ -178,3 +178,24 @@ def test_credentials_in_the_url_are_used_and_never_printed(store: str, build_dir
     dead = f"http://curator:s3cret@127.0.0.1:{_free_port()}/store"
     result = CliRunner().invoke(main, ["load", "--endpoint", dead, "--retries", "0", "--build-dir", str(build_dir)])
     assert result.exit_code == 3 and "s3cret" not in result.output
+
+
+def test_a_bulk_load_replaces_the_graph_with_the_file(store: str, build_dir: Path, test_data) -> None:
+    """--bulk (Oxigraph's bulk loader, outside a transaction) leaves the same graph as a PUT: the file, once."""
+    previous = test_data / "release" / "previous.ttl"
+    load(f"{store}/store", graph=OTHER_GRAPH, source=previous)
+    expected = _counts(store)[OTHER_GRAPH]
+    load(f"{store}/store", build_dir=build_dir)  # the bulk load leaves other graphs alone too
+    before = _counts(store)[DEFAULT_GRAPH]
+    for _ in range(2):  # twice: the second replaces the first, it does not add to it
+        summary = load(f"{store}/store", graph=OTHER_GRAPH, source=previous, bulk=True)
+        assert summary.bytes == previous.stat().st_size and "no_transaction" not in summary.url
+    assert _counts(store) == {OTHER_GRAPH: expected, DEFAULT_GRAPH: before}
+
+
+def test_a_bulk_load_of_a_malformed_file_is_an_http_error_in_one_line(store: str, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.nt"
+    broken.write_text('<urn:a> <urn:b> "unterminated .\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["load", "--endpoint", f"{store}/store", "--file", str(broken), "--bulk"])
+    assert result.exit_code == 3
+    assert result.output.strip().count("\n") == 0 and "HTTP 400" in result.output

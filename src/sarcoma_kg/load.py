@@ -6,10 +6,17 @@ upload keeps the graph it had: Oxigraph, Fuseki, GraphDB and Virtuoso apply a PU
 
 Connection failures (refused, reset, timed out, HTTP 502/503/504) are retried with exponential backoff, a few
 times, then reported as one ``EndpointError`` (exit 3). Other HTTP errors are not retried: they will not change.
-The body is streamed, with a byte progress bar on standard error when it is a terminal. Credentials, where the
+The body is streamed (a ``--file`` straight from disk, so a cohort of millions of triples costs the client no
+more memory than a small one), with a byte progress bar on standard error when it is a terminal. Credentials, where the
 store needs them, go in the URL (``http://user:password@host/...``) and are never printed. They are sent as HTTP
 Basic; a store that answers 401 with a Digest challenge (Virtuoso's ``/sparql-graph-crud-auth``) gets one
 more request with the Digest answer, computed by the standard library's ``urllib.request`` digest handler.
+
+A store applies one PUT as one transaction, and a transaction of millions of triples is slow and holds them all in
+the server's memory (Oxigraph: 58 s and 1.3 GB for 600k triples, against 7 s with its bulk loader). ``bulk=True``
+(``--bulk``) trades atomicity for that: the graph is emptied with one PUT, then the file is POSTed with Oxigraph's
+``no_transaction`` switch, which feeds it to the server's bulk loader. An interrupted bulk load leaves part of the
+file in the graph; loading again replaces it.
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ from .namespaces import ONTOLOGY_IRI
 from .progress import task
 
 __all__ = [
+    "BULK_PARAMETER",
     "CONTENT_TYPES",
     "DEFAULT_GRAPH",
     "DEFAULT_RETRIES",
@@ -52,6 +60,8 @@ DEFAULT_RETRIES = 4
 DEFAULT_TIMEOUT = 300.0
 _CHUNK = 1 << 16
 _RETRIED_STATUS = {502, 503, 504}
+#: Query parameter of Oxigraph's ``/store``: the body goes to the bulk loader, outside a transaction.
+BULK_PARAMETER = "no_transaction"
 
 #: Media types by file suffix, for ``--file``.
 CONTENT_TYPES = {
@@ -95,12 +105,23 @@ def graph_store_url(endpoint: str, graph: str) -> str:
     return f"{endpoint}{separator}graph={quote(graph, safe='')}"
 
 
-def _chunks(data: bytes, on_chunk: Callable[[int], None]) -> Iterator[bytes]:
+def _chunks(data: bytes | Path, on_chunk: Callable[[int], None]) -> Iterator[bytes]:
+    """The body in pieces of 64 KiB: from memory, or read from the file as it is sent (never whole)."""
+    if isinstance(data, Path):
+        with data.open("rb") as file:
+            while piece := file.read(_CHUNK):
+                yield piece
+                on_chunk(len(piece))
+        return
     view = memoryview(data)
     for start in range(0, len(view), _CHUNK):
-        piece = view[start : start + _CHUNK]
-        yield bytes(piece)
-        on_chunk(len(piece))
+        chunk = view[start : start + _CHUNK]
+        yield bytes(chunk)
+        on_chunk(len(chunk))
+
+
+def _size(data: bytes | Path) -> int:
+    return data.stat().st_size if isinstance(data, Path) else len(data)
 
 
 def redact_url(url: str) -> str:
@@ -165,15 +186,18 @@ def _challenge(connection_class: type[http.client.HTTPConnection], parsed: Parse
 
 def upload(
     url: str,
-    data: bytes,
+    data: bytes | Path,
     content_type: str,
     *,
+    method: str = "PUT",
     retries: int = DEFAULT_RETRIES,
     backoff: float = 0.5,
     timeout: float = DEFAULT_TIMEOUT,
     progress_label: str = "uploading",
 ) -> tuple[int, int]:
-    """PUT ``data`` to ``url``; returns (HTTP status, attempts). Retries connection failures with backoff.
+    """PUT (or POST) ``data``, bytes or a file streamed from disk, to ``url``; returns (HTTP status, attempts).
+
+    Retries connection failures with backoff.
 
     ``EndpointError`` after the last attempt, or at once for an HTTP error that retrying cannot fix.
     ``timeout`` bounds the whole upload, retries and backoff included: a store that never answers holds the
@@ -184,7 +208,8 @@ def upload(
     target = parsed.path or "/"
     if parsed.query:
         target += "?" + parsed.query
-    headers = {"Content-Type": content_type, "Content-Length": str(len(data))}
+    size = _size(data)
+    headers = {"Content-Type": content_type, "Content-Length": str(size)}
     if parsed.username is not None:  # http://user:password@host/... : HTTP Basic authentication
         credentials = f"{unquote(parsed.username)}:{unquote(parsed.password or '')}".encode()
         headers["Authorization"] = "Basic " + base64.b64encode(credentials).decode("ascii")
@@ -201,12 +226,12 @@ def upload(
             raise EndpointError(f"{url}: no answer within --timeout {timeout:g} s ({last_problem or 'timed out'})")
         connection = connection_class(parsed.hostname or "", parsed.port, timeout=remaining)
         try:
-            with task(progress_label, total=len(data), unit="B") as bar:
+            with task(progress_label, total=size, unit="B") as bar:
                 # A store that refuses early (Virtuoso on bad credentials) closes before the body is in; its
                 # answer is still there to read, and says more than "broken pipe".
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     connection.request(
-                        "PUT",
+                        method,
                         target,
                         body=_chunks(data, bar.update),
                         headers=headers,
@@ -252,11 +277,14 @@ def load(
     retries: int = DEFAULT_RETRIES,
     backoff: float = 0.5,
     timeout: float = DEFAULT_TIMEOUT,
+    bulk: bool = False,
 ) -> LoadSummary:
     """Replace named graph ``graph`` at the Graph Store Protocol ``endpoint`` with the release.
 
     The release is the reasoned graph (``load_built_graph``) as sorted N-Triples, unless ``source`` names an
-    RDF file (``.nt``, ``.ttl``, ``.owl``/``.rdf``, ``.jsonld``), which is sent as it is.
+    RDF file (``.nt``, ``.ttl``, ``.owl``/``.rdf``, ``.jsonld``), which is streamed from disk as it is.
+    ``bulk``: empty the graph, then POST the data to Oxigraph's bulk loader (fast, bounded server memory, not
+    atomic; see the module's docstring).
     """
     url = graph_store_url(endpoint, graph)
     if retries < 0:
@@ -264,29 +292,37 @@ def load(
     if not timeout > 0:
         raise InputError(f"--timeout must be a positive number of seconds, not {timeout:g}")
     triples: int | None
+    body: bytes | Path
     if source is None:
         release = load_built_graph(build_dir, ontology=ontology, data=data)
-        data = serialize(release, ExportFormat.NTRIPLES)
+        body = serialize(release, ExportFormat.NTRIPLES)
         content_type = CONTENT_TYPES[".nt"]
         triples = len(release)
     else:
-        file = Path(source)
-        content_type = CONTENT_TYPES.get(file.suffix.lower(), "")
+        body = Path(source)
+        content_type = CONTENT_TYPES.get(body.suffix.lower(), "")
         if not content_type:
-            raise InputError(f"{file}: cannot tell its RDF format (use one of {', '.join(sorted(CONTENT_TYPES))})")
+            raise InputError(f"{body}: cannot tell its RDF format (use one of {', '.join(sorted(CONTENT_TYPES))})")
         try:
-            data = file.read_bytes()
+            with body.open("rb"):  # readable now, so a bad --file is an input error, not an upload failure
+                pass
         except OSError as exc:
-            raise InputError(f"{file}: cannot read it: {exc.strerror or exc}") from None
+            raise InputError(f"{body}: cannot read it: {exc.strerror or exc}") from None
         triples = None
     started = time.perf_counter()
+    label = f"loading {graph}"
+    if bulk:  # empty the graph in one PUT, then the bulk loader; the whole load still within ``timeout``
+        upload(url, b"", CONTENT_TYPES[".nt"], retries=retries, backoff=backoff, timeout=timeout, progress_label=label)
+        url, method, timeout = f"{url}&{BULK_PARAMETER}", "POST", max(0.1, timeout - (time.perf_counter() - started))
+    else:
+        method = "PUT"
     status, attempts = upload(
-        url, data, content_type, retries=retries, backoff=backoff, timeout=timeout, progress_label=f"loading {graph}"
+        url, body, content_type, method=method, retries=retries, backoff=backoff, timeout=timeout, progress_label=label
     )
     return LoadSummary(
-        url=redact_url(url),
+        url=redact_url(url.removesuffix(f"&{BULK_PARAMETER}")),
         graph=graph,
-        bytes=len(data),
+        bytes=_size(body),
         triples=triples,
         attempts=attempts,
         seconds=time.perf_counter() - started,

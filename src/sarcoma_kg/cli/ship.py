@@ -111,6 +111,12 @@ def serve_command(
     show_default=True,
     help="Seconds the whole load may take, retries included.",
 )
+@click.option(
+    "--bulk",
+    is_flag=True,
+    help="For big files (a large cohort): empty the graph, then feed the file to Oxigraph's bulk loader "
+    "(no_transaction). Much faster, bounded server memory, but not atomic: if interrupted, load again.",
+)
 @source_options
 def load_command(
     endpoint: str,
@@ -118,6 +124,7 @@ def load_command(
     source: Path | None,
     retries: int,
     timeout: float,
+    bulk: bool,
     ontology: Path | None,
     data: tuple[Path, ...],
     build_dir: Path,
@@ -128,6 +135,8 @@ def load_command(
     a store whose default graph is the union of its named graphs.
 
     Example: sarcoma-kg load --endpoint http://127.0.0.1:7878/store --graph https://w3id.org/sarcoma-kg/sarcoma-kg.owl
+
+    A large cohort: sarcoma-kg load --endpoint URL --file cohort.nt --graph https://example.org/cohort --bulk
     """
     summary = load(
         endpoint,
@@ -138,6 +147,7 @@ def load_command(
         data=list(data) or None,
         retries=retries,
         timeout=timeout,
+        bulk=bulk,
     )
     what = f"{summary.triples} triples" if summary.triples is not None else f"{summary.bytes} bytes"
     where = redact_url(endpoint)
