@@ -16,6 +16,7 @@ from rdflib.namespace import RDFS
 from sarcoma_kg import paths
 from sarcoma_kg.graph import load_files
 from sarcoma_kg.namespaces import IAO_DEFINITION, OBOINOWL, SARC
+from sarcoma_kg.queries import bind_params, get_query, run_local
 
 REPO = Path(__file__).resolve().parent.parent
 SHINGLES = Path(__file__).resolve().parent / "data" / "sources" / "shingles-8.txt"
@@ -101,3 +102,22 @@ def test_a_broader_narrower_or_related_name_is_not_an_exact_synonym(ontology, te
     assert (term, OBOINOWL.hasExactSynonym, Literal(name, lang="en")) not in ontology
     kinds = (OBOINOWL.hasNarrowSynonym, OBOINOWL.hasBroadSynonym, OBOINOWL.hasRelatedSynonym)
     assert any((term, kind, Literal(name, lang="en")) in ontology for kind in kinds)
+
+
+def test_the_survival_query_says_that_000_and_004_disagree_on_localised_asps(kg):
+    """91% (000, children) and 60% (004, all ages) five-year survival of localised ASPS: each row names the other."""
+    query = get_query("survival-statistics")
+    result = run_local(kg, query.text, bind_params(query))
+    figure, source, other, other_source = (
+        result.columns.index(c) for c in ("figure", "source", "conflictingFigure", "conflictingSource")
+    )
+    disagreeing = {
+        (row[figure].toPython(), str(row[source]), row[other].toPython(), str(row[other_source]))
+        for row in result.rows
+        if row[other] is not None
+    }
+    kb = "https://w3id.org/sarcoma-kg/kb/source/"
+    assert disagreeing == {
+        (91, kb + "dana-farber-asps", 60, kb + "bmj-case-2017-asps-back-pain"),
+        (60, kb + "bmj-case-2017-asps-back-pain", 91, kb + "dana-farber-asps"),
+    }
