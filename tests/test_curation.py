@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 from rdflib import Literal
-from rdflib.namespace import RDFS
+from rdflib.namespace import OWL, RDFS
 
 from sarcoma_kg import paths
 from sarcoma_kg.graph import load_files
-from sarcoma_kg.namespaces import IAO_DEFINITION, OBOINOWL, SARC
+from sarcoma_kg.namespaces import HAS_PART, IAO_DEFINITION, OBOINOWL, PART_OF, SARC
 from sarcoma_kg.queries import bind_params, get_query, run_local
 
 REPO = Path(__file__).resolve().parent.parent
@@ -121,3 +121,20 @@ def test_the_survival_query_says_that_000_and_004_disagree_on_localised_asps(kg)
         (91, kb + "dana-farber-asps", 60, kb + "bmj-case-2017-asps-back-pain"),
         (60, kb + "bmj-case-2017-asps-back-pain", 91, kb + "dana-farber-asps"),
     }
+
+
+def test_the_reused_part_of_relation_carries_no_global_domain_or_range_of_ours(ontology):
+    """An OBO relation is shared: a domain of ours would make anything that is part of something anatomy."""
+    stated = {(p, kind) for p in (PART_OF, HAS_PART) for kind in (RDFS.domain, RDFS.range) if ontology.value(p, kind)}
+    assert stated == set()
+
+
+def test_part_of_is_used_between_anatomical_classes_only(ontology):
+    """What the dropped domain and range used to say, kept as a check on our own axioms."""
+    anatomy = set(ontology.transitive_subjects(RDFS.subClassOf, SARC.AnatomicalEntity))
+    uses = [
+        (cls, ontology.value(restriction, OWL.someValuesFrom))
+        for restriction in ontology.subjects(OWL.onProperty, PART_OF)
+        for cls in ontology.subjects(RDFS.subClassOf, restriction)
+    ]
+    assert uses and [(str(c), str(w)) for c, w in uses if c not in anatomy or w not in anatomy] == []
