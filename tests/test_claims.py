@@ -144,3 +144,9 @@ def test_red_flags_qualify_back_pain_and_cite_the_case_report(kg: Graph) -> None
         (kg.value(s, SARC.symptom), kg.value(s, SARC.aboutDisease), kg.value(s, DCTERMS.source)) for s in _red_flags(kg)
     }
     assert slots == {(SARC.BackPain, SARC.Disease, BMJ_CASE)}
+
+
+@pytest.mark.parametrize("kind", [SARC.CarePathwayStatement, SARC.RedFlagStatement])
+def test_every_care_pathway_and_red_flag_statement_states_its_population(kg: Graph, kind: URIRef) -> None:
+    statements = sorted(kg.subjects(RDF.type, kind))
+    assert statements and [s for s in statements if not set(kg.objects(s, SARC.ageGroup))] == []
