@@ -17,7 +17,13 @@ from rdflib.namespace import DCTERMS, RDF, RDFS
 
 from sarcoma_kg.namespaces import SARC
 
-APPLICABLE_KINDS = (SARC.TherapyStatement, SARC.FollowUpStatement, SARC.DiagnosticTestStatement)
+APPLICABLE_KINDS = (
+    SARC.TherapyStatement,
+    SARC.FollowUpStatement,
+    SARC.DiagnosticTestStatement,
+    SARC.CarePathwayStatement,
+    SARC.RedFlagStatement,
+)
 CHILD_GROUPS = {SARC.Children, SARC.ChildrenAndYoungAdults}
 # The source texts are not in the repository (their prose is not ours to copy): CI lays them out in
 # shared/sources beside the clone; SARCOMA_KG_SOURCES points elsewhere.

@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 from rdflib import Literal
-from rdflib.namespace import RDFS
+from rdflib.namespace import OWL, RDFS
 
 from sarcoma_kg import paths
 from sarcoma_kg.graph import load_files
-from sarcoma_kg.namespaces import IAO_DEFINITION, OBOINOWL, SARC
+from sarcoma_kg.namespaces import HAS_PART, IAO_DEFINITION, OBOINOWL, PART_OF, SARC
+from sarcoma_kg.queries import bind_params, get_query, run_local
 
 REPO = Path(__file__).resolve().parent.parent
 SHINGLES = Path(__file__).resolve().parent / "data" / "sources" / "shingles-8.txt"
@@ -101,3 +102,39 @@ def test_a_broader_narrower_or_related_name_is_not_an_exact_synonym(ontology, te
     assert (term, OBOINOWL.hasExactSynonym, Literal(name, lang="en")) not in ontology
     kinds = (OBOINOWL.hasNarrowSynonym, OBOINOWL.hasBroadSynonym, OBOINOWL.hasRelatedSynonym)
     assert any((term, kind, Literal(name, lang="en")) in ontology for kind in kinds)
+
+
+def test_the_survival_query_says_that_000_and_004_disagree_on_localised_asps(kg):
+    """91% (000, children) and 60% (004, all ages) five-year survival of localised ASPS: each row names the other."""
+    query = get_query("survival-statistics")
+    result = run_local(kg, query.text, bind_params(query))
+    figure, source, other, other_source = (
+        result.columns.index(c) for c in ("figure", "source", "conflictingFigure", "conflictingSource")
+    )
+    disagreeing = {
+        (row[figure].toPython(), str(row[source]), row[other].toPython(), str(row[other_source]))
+        for row in result.rows
+        if row[other] is not None
+    }
+    kb = "https://w3id.org/sarcoma-kg/kb/source/"
+    assert disagreeing == {
+        (91, kb + "dana-farber-asps", 60, kb + "bmj-case-2017-asps-back-pain"),
+        (60, kb + "bmj-case-2017-asps-back-pain", 91, kb + "dana-farber-asps"),
+    }
+
+
+def test_the_reused_part_of_relation_carries_no_global_domain_or_range_of_ours(ontology):
+    """An OBO relation is shared: a domain of ours would make anything that is part of something anatomy."""
+    stated = {(p, kind) for p in (PART_OF, HAS_PART) for kind in (RDFS.domain, RDFS.range) if ontology.value(p, kind)}
+    assert stated == set()
+
+
+def test_part_of_is_used_between_anatomical_classes_only(ontology):
+    """What the dropped domain and range used to say, kept as a check on our own axioms."""
+    anatomy = set(ontology.transitive_subjects(RDFS.subClassOf, SARC.AnatomicalEntity))
+    uses = [
+        (cls, ontology.value(restriction, OWL.someValuesFrom))
+        for restriction in ontology.subjects(OWL.onProperty, PART_OF)
+        for cls in ontology.subjects(RDFS.subClassOf, restriction)
+    ]
+    assert uses and [(str(c), str(w)) for c, w in uses if c not in anatomy or w not in anatomy] == []

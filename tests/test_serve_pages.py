@@ -58,7 +58,7 @@ def test_a_term_page_shows_label_definition_picture_and_statements(served: Runni
     page = body.decode()
     assert (status, kind) == (200, "text/html; charset=utf-8")
     assert "<h1>alveolar soft part sarcoma</h1>" in page
-    assert '<p class="definition">A slow-growing soft tissue sarcoma' in page
+    assert '<p class="definition">A soft tissue sarcoma whose tumour cells carry' in page
     assert '<figure id="picture"><svg' in page
     assert 'href="https://bioregistry.io/NCIT:C3750"' in page
     assert "pazopanib is a targeted-therapy option for metastatic alveolar soft part sarcoma" in page

@@ -43,7 +43,7 @@ def test_an_unknown_term_is_an_input_error(terms: Terms) -> None:
 
 def test_the_description_has_label_definition_and_synonyms_by_type(asps, kg: Graph) -> None:
     assert asps.label == str(kg.value(ASPS, RDFS.label))
-    assert asps.definition and asps.definition.startswith("A slow-growing soft tissue sarcoma")
+    assert asps.definition and asps.definition.startswith("A soft tissue sarcoma whose tumour cells carry")
     synonyms = dict(asps.synonyms)
     assert set(synonyms["exact"]) == {str(s) for s in kg.objects(ASPS, OBOINOWL.hasExactSynonym)}
     assert set(synonyms["related"]) == {str(s) for s in kg.objects(ASPS, OBOINOWL.hasRelatedSynonym)}

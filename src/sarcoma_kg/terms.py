@@ -59,6 +59,8 @@ TOP_CATEGORIES = tuple(
         "SourcedStatement",
         "SourceDocument",
         "PatientCase",
+        "HistoryFeature",
+        "CareTeamRole",
     )
 )
 _SYNONYM_TYPES = {
