@@ -31,6 +31,7 @@ __all__ = [
     "load_files",
     "load_knowledge_base",
     "new_graph",
+    "ox_query_options",
     "ox_store",
     "parse_into",
     "parser_format",
@@ -100,6 +101,18 @@ def ox_store(graph: Graph) -> ox.Store | None:
     if isinstance(store, OxigraphStore):
         return store._inner
     return None
+
+
+def ox_query_options(graph: Graph) -> dict[str, object]:
+    """Keyword arguments for pyoxigraph's ``Store.query`` that ask what rdflib's ``graph.query`` asks through
+    oxrdflib: the graph's bound prefixes, and the store's graph that ``graph`` is (the default graph for
+    ``new_graph()``; a named graph for a ``Graph(store=...)`` given its own identifier; all for a union)."""
+    options: dict[str, object] = {"prefixes": dict(graph.store.namespaces())}
+    if graph.default_union:
+        options["use_default_graph_as_union"] = True
+    elif graph.identifier != DATASET_DEFAULT_GRAPH_ID:
+        options["default_graph"] = to_ox(graph.identifier)
+    return options
 
 
 def parser_format(path: str | os.PathLike[str]) -> str:

@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import difflib
 import functools
-import io
+import json
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -45,6 +45,7 @@ from rdflib.term import Node
 from . import paths
 from .errors import EndpointError, QueryError
 from .fileio import write_atomic
+from .graph import from_ox, ox_query_options, ox_store
 from .limits import run_limited
 from .namespaces import PREFIXES, sparql_prologue
 from .services import check_services, service_endpoints
@@ -58,6 +59,7 @@ __all__ = [
     "QueryParam",
     "QueryResult",
     "ResultFormat",
+    "Rows",
     "StoredQuery",
     "adhoc_query",
     "answerable_form",
@@ -156,13 +158,78 @@ class StoredQuery:
         raise QueryError(f"query '{self.name}' has no parameter '{name}' (its parameters: {declared})")
 
 
+Term = Node | ox.NamedNode | ox.BlankNode | ox.Literal
+_OX_PLAIN = frozenset({str(XSD.string), "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"})
+
+
+class Rows(Sequence[tuple[Node | None, ...]]):
+    """A result's rows as tuples of rdflib terms (None where unbound), made from the engine's terms when read.
+
+    Oxigraph answers with its own terms; making an rdflib term of each cell costs more than most stored queries
+    take inside Oxigraph, and many callers only count rows or render them as text. So the engine's rows are
+    kept (``cells``) and a row is converted when it is read (and kept). Rows compare equal to a tuple of the
+    same rows, so a ``Rows`` stands wherever a tuple of rows did.
+    """
+
+    __slots__ = ("_cells", "_read")
+
+    def __init__(self, cells: Sequence[Iterable[Term | None]]) -> None:
+        self._cells = cells
+        self._read: list[tuple[Node | None, ...] | None] | None = None
+
+    def cells(self) -> Sequence[Iterable[Term | None]]:
+        """The rows as the engine gave them (pyoxigraph or rdflib terms), for renderers that need only text."""
+        return self._cells
+
+    def _row(self, index: int) -> tuple[Node | None, ...]:
+        if self._read is None:
+            self._read = [None] * len(self._cells)
+        row = self._read[index]
+        if row is None:
+            row = self._read[index] = tuple(map(_rdflib_term, self._cells[index]))
+        return row
+
+    def __len__(self) -> int:
+        return len(self._cells)
+
+    def __getitem__(self, index):  # type: ignore[override]  # int -> row, slice -> tuple of rows
+        if isinstance(index, slice):
+            return tuple(self._row(i) for i in range(*index.indices(len(self._cells))))
+        return self._row(range(len(self._cells))[index])
+
+    def __iter__(self) -> Iterator[tuple[Node | None, ...]]:
+        return (self._row(i) for i in range(len(self._cells)))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Rows | tuple | list):
+            return len(self) == len(other) and all(a == tuple(b) for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return repr(tuple(self))
+
+
+def _rdflib_term(term: Term | None) -> Node | None:
+    return from_ox(term) if isinstance(term, ox.NamedNode | ox.BlankNode | ox.Literal) else term
+
+
 @dataclass(frozen=True)
 class QueryResult:
-    """Rows of RDF terms (None where unbound) under named columns; ``boolean`` is set for ASK queries only."""
+    """Rows of RDF terms (None where unbound) under named columns; ``boolean`` is set for ASK queries only.
+
+    ``rows`` is a tuple of tuples or, from the embedded store, :class:`Rows` (converted as read).
+    """
 
     columns: tuple[str, ...]
-    rows: tuple[tuple[Node | None, ...], ...]
+    rows: Sequence[tuple[Node | None, ...]]
     boolean: bool | None = None
+
+    def cells(self) -> Iterable[Iterable[Term | None]]:
+        """The rows with the terms as the engine gave them (pyoxigraph or rdflib ones): what renderers read."""
+        return self.rows.cells() if isinstance(self.rows, Rows) else self.rows
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -599,6 +666,20 @@ def answerable_form(text: str) -> QueryForm:
     return form
 
 
+@functools.lru_cache(maxsize=256)
+def _checked(query_text: str, allow_service: frozenset[str]) -> QueryForm:
+    """The form of a query we may answer, its SERVICE endpoints allowed (cached: they depend on the text only)."""
+    form = answerable_form(query_text)
+    check_services(query_text, allow_service)
+    return form
+
+
+@functools.lru_cache(maxsize=1024)
+def _bound_text(query_text: str, bindings: tuple[tuple[str, Node], ...]) -> str:
+    """:func:`inject_bindings`, cached: writing and proving a VALUES block costs more than a small query."""
+    return inject_bindings(query_text, dict(bindings))
+
+
 def run_local(
     graph: Graph,
     query_text: str,
@@ -611,13 +692,23 @@ def run_local(
 
     ``SERVICE`` clauses are refused unless their endpoint is in ``allow_service``. The query stops after
     ``timeout`` seconds (``QueryTimeout``) or at Ctrl-C (``KeyboardInterrupt``): see :mod:`sarcoma_kg.limits`.
+    On an Oxigraph-backed graph the query goes to the pyoxigraph store itself, asked as rdflib's ``Graph.query``
+    would ask it (:func:`~sarcoma_kg.graph.ox_query_options`), and its rows stay Oxigraph terms until read
+    (:class:`Rows`).
     """
-    answerable_form(query_text)
-    check_services(query_text, allow_service)
-    text = inject_bindings(query_text, dict(bindings or {}))
+    _checked(query_text, frozenset(allow_service))
+    text = _bound_text(query_text, tuple((bindings or {}).items()))
+    store = ox_store(graph)
+    if store is None:
 
-    def answer() -> QueryResult:
-        return result_from_rdflib(graph.query(text))
+        def answer() -> QueryResult:
+            return result_from_rdflib(graph.query(text))
+
+    else:
+        options = ox_query_options(graph)
+
+        def answer() -> QueryResult:
+            return _answer(store, text, options)
 
     try:
         return run_limited(answer, timeout=timeout)
@@ -626,6 +717,16 @@ def run_local(
     except OSError as exc:  # a SERVICE call that cannot be made
         detail = " ".join(str(exc).split())[:300]
         raise EndpointError(f"the query's SERVICE call failed: {detail}") from None
+
+
+def _answer(store: ox.Store, text: str, options: Mapping[str, object]) -> QueryResult:
+    """The query's whole answer from Oxigraph, read on this (worker) thread: pyoxigraph's solution iterator must
+    be used and freed on the thread that made it, its solutions may go anywhere."""
+    result = store.query(text, **options)
+    if isinstance(result, ox.QueryBoolean):
+        return QueryResult((), (), bool(result))
+    columns = tuple(v.value for v in result.variables)
+    return QueryResult(columns, Rows(list(result)))
 
 
 def ensure_terms_in_graph(graph: Graph, bindings: Mapping[str, Node], names: Iterable[str]) -> None:
@@ -646,33 +747,58 @@ def result_from_rdflib(result: Result) -> QueryResult:
     return QueryResult(tuple(str(v) for v in variables), rows)
 
 
-def _to_rdflib_result(result: QueryResult) -> Result:
-    if result.boolean is not None:
-        out = Result("ASK")
-        out.askAnswer = result.boolean
-        return out
-    out = Result("SELECT")
-    out.vars = [Variable(c) for c in result.columns]
-    out.bindings = [
-        {Variable(c): value for c, value in zip(result.columns, row, strict=True) if value is not None}
-        for row in result.rows
-    ]
+def _term_json(term: Term) -> dict[str, str]:
+    """A term as in the W3C SPARQL 1.1 JSON results (the keys and values rdflib writes)."""
+    if isinstance(term, URIRef | ox.NamedNode):
+        return {"type": "uri", "value": str(term) if isinstance(term, URIRef) else term.value}
+    if isinstance(term, BNode | ox.BlankNode):
+        return {"type": "bnode", "value": str(term) if isinstance(term, BNode) else term.value}
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return {"type": "literal", "value": term.value, "xml:lang": term.language}
+        return {"type": "literal", "value": _lexical(term), "datatype": term.datatype.value}
+    if not isinstance(term, Literal):
+        raise QueryError(f"cannot write {type(term).__name__} as a SPARQL result term")
+    out = {"type": "literal", "value": str(term)}
+    if term.datatype is not None:
+        out["datatype"] = str(term.datatype)
+    if term.language is not None:
+        out["xml:lang"] = term.language
     return out
 
 
+def _lexical(term: ox.Literal) -> str:
+    """The literal's text as rdflib writes it: strings as they are; other datatypes through rdflib, whose
+    normalised forms (``1.0`` for Oxigraph's ``1E0``) the outputs have always had."""
+    if term.datatype.value in _OX_PLAIN:
+        return term.value
+    return str(from_ox(term))
+
+
+def _results_json(result: QueryResult) -> bytes:
+    """The SPARQL 1.1 JSON results document, key for key and byte for byte as rdflib's serializer writes it."""
+    if result.boolean is not None:
+        document: dict[str, object] = {"head": {}, "boolean": result.boolean}
+    else:
+        bindings = [
+            {c: _term_json(v) for c, v in zip(result.columns, row, strict=True) if v is not None}
+            for row in result.cells()
+        ]
+        document = {"results": {"bindings": bindings}, "head": {"vars": list(result.columns)}}
+    return json.dumps(document, allow_nan=False, ensure_ascii=False).encode("utf-8")
+
+
 def serialize_result(result: QueryResult, fmt: ResultFormat | str) -> bytes:
-    """The result in a W3C SPARQL 1.1 results format (JSON by rdflib; CSV and TSV by Oxigraph) or as a table.
+    """The result in a W3C SPARQL 1.1 results format (JSON written here; CSV and TSV by Oxigraph) or as a table.
 
     Rows keep the query's order (stored queries all have ORDER BY), so output is deterministic.
     """
     fmt = ResultFormat(fmt)
     if fmt is ResultFormat.TABLE:
         raise QueryError("tables are rendered by the CLI; use table_rows()")
-    buffer = io.BytesIO()
-    _to_rdflib_result(result).serialize(buffer, format="json", encoding="utf-8")
-    data = buffer.getvalue()
+    data = _results_json(result)
     if fmt is ResultFormat.JSON:
-        return data.rstrip(b"\n") + b"\n"
+        return data + b"\n"
     ox_format = ox.QueryResultsFormat.CSV if fmt is ResultFormat.CSV else ox.QueryResultsFormat.TSV
     parsed = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
     if isinstance(parsed, ox.QueryBoolean):
@@ -681,32 +807,47 @@ def serialize_result(result: QueryResult, fmt: ResultFormat | str) -> bytes:
     return parsed.serialize(format=ox_format)
 
 
-def compact_term(term: Node | None) -> str:
+def compact_term(term: Term | None) -> str:
     """A term as a person reads it in a table: CURIEs for project IRIs, the lexical form for literals.
 
+    Oxigraph's terms read the same as rdflib's.
+
     >>> compact_term(URIRef("https://w3id.org/sarcoma-kg/Pazopanib"))
+    'sarc:Pazopanib'
+    >>> compact_term(ox.NamedNode("https://w3id.org/sarcoma-kg/Pazopanib"))
     'sarc:Pazopanib'
     """
     if term is None:
         return ""
+    if isinstance(term, ox.NamedNode):
+        return _compact_iri(term.value)
+    if isinstance(term, ox.Literal):
+        return _lexical(term)
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
     if isinstance(term, URIRef):
-        best = None
-        for prefix, ns in PREFIXES.items():
-            if term.startswith(ns) and (best is None or len(ns) > len(PREFIXES[best])):
-                best = prefix
-        if best is not None:
-            local = term[len(PREFIXES[best]) :]
-            if re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_./-]*", local or "_"):
-                return f"{best}:{local}"
-        return f"<{term}>"
+        return _compact_iri(str(term))
     if isinstance(term, BNode):
         return f"_:{term}"
     return str(term)
 
 
+@functools.lru_cache(maxsize=65536)
+def _compact_iri(iri: str) -> str:
+    best = None
+    for prefix, ns in PREFIXES.items():
+        if iri.startswith(ns) and (best is None or len(ns) > len(PREFIXES[best])):
+            best = prefix
+    if best is not None:
+        local = iri[len(PREFIXES[best]) :]
+        if re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_./-]*", local or "_"):
+            return f"{best}:{local}"
+    return f"<{iri}>"
+
+
 def table_rows(result: QueryResult) -> list[list[str]]:
-    """Rows of compact text for an aligned table."""
-    return [[compact_term(value) for value in row] for row in result.rows]
+    """Rows of compact text for an aligned table (read from the engine's terms, with no rdflib term made)."""
+    return [[compact_term(value) for value in row] for row in result.cells()]
 
 
 # ---------------------------------------------------------------------------------------------------------
