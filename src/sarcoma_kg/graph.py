@@ -4,6 +4,12 @@ The default store is Oxigraph behind the rdflib ``Graph`` API (oxrdflib): parsin
 parsers (the ``ox-*`` formats, about 15x faster than rdflib's) and SPARQL through Oxigraph's engine (25-650x
 faster than rdflib's, and right where rdflib was once wrong). rdflib's in-memory store stays available as
 ``StoreKind.MEMORY`` for comparison; parsing is the same Oxigraph parser either way, so errors read the same.
+
+Loading a file goes through Oxigraph's transactional ``Store.load`` (what oxrdflib's ``ox-*`` parsers call): in
+an in-memory store it is as fast as ``Store.bulk_load`` (0.95-0.97x of it, release + 10k and 50k cohorts), and
+unlike the bulk loader it is all-or-nothing per file. What made our load slower than raw pyoxigraph was counting
+(``len(graph)``): oxrdflib runs a ``COUNT(DISTINCT ...)`` query, about 0.7x of the load itself; the project's
+store answers from Oxigraph's own quad count when it can (``_OxigraphStore.__len__``).
 """
 
 from __future__ import annotations
@@ -58,6 +64,22 @@ _PARSER_FORMATS = {
 }
 
 
+class _OxigraphStore(OxigraphStore):
+    """oxrdflib's store, with a triple count that does not run a query when the store's own count is the answer.
+
+    oxrdflib counts with ``SELECT (COUNT(DISTINCT TRIPLE(?s, ?p, ?o)) ...)``, which walks and deduplicates every
+    triple (1.7 s for 300k triples, where loading them takes 2.3 s). When the store holds no named graph, every
+    quad is a distinct triple of the default graph, so Oxigraph's quad count is the count of the default graph and
+    of the union alike. Any other case (named graphs present, or a named graph asked for) keeps oxrdflib's query.
+    """
+
+    def __len__(self, context: Graph | None = None) -> int:
+        asks_default = context is None or context.identifier == DATASET_DEFAULT_GRAPH_ID
+        if asks_default and next(iter(self._inner.named_graphs()), None) is None:
+            return len(self._inner)
+        return super().__len__(context)
+
+
 def new_graph(store: StoreKind = StoreKind.OXIGRAPH) -> Graph:
     """An empty graph with the project's prefixes bound.
 
@@ -65,7 +87,7 @@ def new_graph(store: StoreKind = StoreKind.OXIGRAPH) -> Graph:
     0
     """
     if StoreKind(store) is StoreKind.OXIGRAPH:
-        graph = Graph(store=OxigraphStore(store=ox.Store()), identifier=DATASET_DEFAULT_GRAPH_ID)
+        graph = Graph(store=_OxigraphStore(store=ox.Store()), identifier=DATASET_DEFAULT_GRAPH_ID)
     else:
         graph = Graph()
     return bind_prefixes(graph)
