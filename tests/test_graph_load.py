@@ -81,7 +81,11 @@ def test_a_load_binds_the_project_prefixes(tmp_path: Path) -> None:
 
 
 def test_a_bad_file_after_good_ones_is_one_line_naming_the_file_and_line(tmp_path: Path) -> None:
-    files = [_write(tmp_path, "a.ttl", GOOD_TTL), _write(tmp_path, "bad.ttl", BAD_TTL), _write(tmp_path, "c.nt", GOOD_NT)]
+    files = [
+        _write(tmp_path, "a.ttl", GOOD_TTL),
+        _write(tmp_path, "bad.ttl", BAD_TTL),
+        _write(tmp_path, "c.nt", GOOD_NT),
+    ]
 
     with pytest.raises(RdfSyntaxError) as caught:
         load_files(files)
