@@ -602,7 +602,8 @@ def _compile_value_checks(
             query = f"SELECT DISTINCT ?this ?value WHERE {{ {target} {_per_focus_node(select_from, test)} }}"
             branch = f"{select_from} FILTER(!({test})) BIND(?v AS ?value)"
         message = shape_message or _default_message(key, obj)
-        checks.append(_Check(query, node, _VALUE_COMPONENTS[key], severity, message, path, target=target, branch=branch))
+        component = _VALUE_COMPONENTS[key]
+        checks.append(_Check(query, node, component, severity, message, path, target=target, branch=branch))
     return checks
 
 
@@ -637,24 +638,24 @@ def _compile_property_shape(
                 f"SELECT ?this WHERE {{ {target} OPTIONAL {{ {pattern} }} }} "
                 f"GROUP BY ?this HAVING (COUNT(DISTINCT ?v) < {n})"
             )
+        text = message or f"fewer than {n} values"
         checks.append(
-            _Check(query, prop, SH.MinCountConstraintComponent, severity, message or f"fewer than {n} values", path,
-                   target=target, branch=branch)  # fmt: skip
+            _Check(query, prop, SH.MinCountConstraintComponent, severity, text, path, target=target, branch=branch)
         )
     for count in shapes.objects(prop, SH.maxCount):
         n = int(count)
         per_node = f"{{ SELECT ?this WHERE {{ {pattern} }} GROUP BY ?this HAVING (COUNT(DISTINCT ?v) > {n}) }}"
         query = f"SELECT ?this WHERE {{ {target} LATERAL {per_node} }}"
+        text = message or f"more than {n} values"
         checks.append(
-            _Check(query, prop, SH.MaxCountConstraintComponent, severity, message or f"more than {n} values", path,
-                   target=target, branch=per_node)  # fmt: skip
+            _Check(query, prop, SH.MaxCountConstraintComponent, severity, text, path, target=target, branch=per_node)
         )
     for value in shapes.objects(prop, SH.hasValue):
         missing = f"FILTER NOT EXISTS {{ {pattern} FILTER(sameTerm(?v, {_sparql_term(value)})) }}"
         query = f"SELECT ?this WHERE {{ {target} {missing} }}"
+        text = message or f"missing value {value}"
         checks.append(
-            _Check(query, prop, SH.HasValueConstraintComponent, severity, message or f"missing value {value}", path,
-                   target=target, branch=missing)  # fmt: skip
+            _Check(query, prop, SH.HasValueConstraintComponent, severity, text, path, target=target, branch=missing)
         )
     return checks
 
