@@ -365,3 +365,9 @@ def test_import_to_standard_output(build_dir, example):
     assert result.exit_code == 0, result.output
     assert 'sarc:caseId "P-007"' in result.stdout
     assert "imported 7 case(s)" in result.stderr
+
+
+def test_a_base_that_is_not_an_iri_is_refused(kg, index):
+    with pytest.raises(InputError, match=re.escape("--base 'https://example.org/my cases/': not a valid IRI")):
+        import_spreadsheet(_sheet("S1,synovial sarcoma,arm,3,low,no,no"), kg, index=index,
+                           base="https://example.org/my cases/")  # fmt: skip

@@ -129,3 +129,26 @@ def test_an_undecodable_byte_is_named_by_its_place_in_the_whole_file(tmp_path, s
     monkeypatch.setattr(cases, "_READ_CHUNK", 1000)
     with pytest.raises(InputError, match=f"not UTF-8 text .* at byte {at};"):
         read_spreadsheet(path)
+
+
+def test_a_shape_violation_in_the_second_batch_names_its_row(tmp_path, sheet, build_dir, small_batches):
+    output = tmp_path / "cohort.nt"
+    row = BATCH + 12  # the 71st case: the second batch
+    _break_row(sheet, row, "recorded_stage", "IV")
+    _break_row(sheet, row, "distant_metastasis", "no")
+    _break_row(sheet, row, "metastasis_sites", "")
+    result = _import(sheet, output, build_dir, "--skip-invalid")
+    assert result.exit_code == 0, result.output
+    assert f"row {row} (case GEN-3-{row - 1:04d}), column recorded_stage, value 'IV'" in result.stderr
+    assert f"imported {CASES - 1} case(s) from cohort.csv" in result.stderr
+    ids = {t.object.value for t in _triples(output, ox.RdfFormat.N_TRIPLES) if t.predicate.value.endswith("caseId")}
+    assert f"GEN-3-{row - 1:04d}" not in ids and len(ids) == CASES - 1
+
+
+@pytest.mark.parametrize("suffix", [".nt", ".ttl"])
+def test_batches_do_not_change_a_byte_of_the_output(tmp_path, sheet, build_dir, monkeypatch, suffix):
+    one, several = tmp_path / f"one{suffix}", tmp_path / f"several{suffix}"
+    assert _import(sheet, one, build_dir).exit_code == 0  # the real batch size: one batch
+    monkeypatch.setattr(cases, "VALIDATION_BATCH", BATCH)
+    assert _import(sheet, several, build_dir).exit_code == 0
+    assert one.read_bytes() == several.read_bytes()

@@ -76,3 +76,35 @@ def test_a_synthetic_cohort_gives_the_planted_defects_and_the_same_results_on_bo
         return (r.severity, r.focus_node, r.path_text, r.value, r.source_shape, r.component)
 
     assert {key(r) for r in fast.results} == {key(r) for r in slow.results}
+
+
+def test_a_case_breaking_many_constraints_of_one_shape_gets_a_result_for_each(tmp_path: Path) -> None:
+    # The fast engine runs the constraints of one shape that share its target as one query: each must still give
+    # its own result (component, path, message), beside a conforming case, as pySHACL gives them one by one.
+    cohort = make_cohort(3, tmp_path / "cohort.ttl")
+    broken = tmp_path / "broken.ttl"
+    broken.write_text(
+        _HEAD + '<https://w3id.org/sarcoma-kg/case/X> a sarc:PatientCase ; sarc:caseId "X", "Y" ;'
+        ' sarc:ageYears "130"^^xsd:decimal ; sarc:hasSex sarc:Lung, sarc:Male ; sarc:hadPriorRadiation "yes" ;'
+        " dcterms:source <https://w3id.org/sarcoma-kg/kb/source/bmj-case-2017-asps-back-pain> .\n",
+        encoding="utf-8",
+    )
+    fast = validate([cohort, broken])
+    slow = validate([cohort, broken], engine=Engine.PYSHACL)
+    on_x = {
+        (r.path_text, str(r.component).rsplit("#", 1)[-1]) for r in fast.results if str(r.focus_node).endswith("/X")
+    }
+    assert {
+        ("sarc:caseId", "MaxCountConstraintComponent"),
+        ("sarc:ageYears", "MaxInclusiveConstraintComponent"),
+        ("sarc:hasSex", "InConstraintComponent"),
+        ("sarc:hasSex", "MaxCountConstraintComponent"),
+        ("sarc:hadPriorRadiation", "DatatypeConstraintComponent"),
+        ("sarc:hasDiagnosis", "MinCountConstraintComponent"),
+    } <= on_x
+    assert not any("/S1" in str(r.focus_node) for r in fast.results if r.severity is Severity.VIOLATION)
+
+    def key(r):
+        return (r.severity, r.focus_node, r.path_text, r.value, r.message, r.source_shape, r.component)
+
+    assert {key(r) for r in fast.results} == {key(r) for r in slow.results}

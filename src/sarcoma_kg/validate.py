@@ -3,7 +3,9 @@
 Why not plain pySHACL: it evaluates every constraint once per focus node through rdflib's API, about 11 ms per
 focus node per ``sh:sparql`` constraint, minutes for a 10k-case cohort. Here the data sit in one Oxigraph store,
 and each constraint of a shape is compiled to one set-based SPARQL query that finds its violations for *all*
-focus nodes at once (Oxigraph runs it in milliseconds). The compiled subset is what our shapes use: targets
+focus nodes at once (Oxigraph runs it in milliseconds); the value, count and ``sh:hasValue`` constraints of a
+shape that share its target then run together as one query (``_merged_query``), which an import batch of 10,000
+cases made 3x faster than one query each. The compiled subset is what our shapes use: targets
 (``sh:targetClass`` with ``rdfs:subClassOf*``, ``sh:targetNode``, ``sh:targetSubjectsOf``, ``sh:targetObjectsOf``),
 property shapes with a predicate or inverse path, ``sh:minCount``, ``sh:maxCount``, ``sh:datatype`` (including
 ill-formed lexical forms), ``sh:class``, ``sh:nodeKind``, ``sh:in``, ``sh:min/maxInclusive``,
@@ -398,6 +400,12 @@ class _Check:
     path: Identifier | None
     value_is_focus: bool = False
     substitutions: tuple[tuple[str, Identifier], ...] = ()  # pre-bound $shapesGraph / $currentShape
+    target: str = ""
+    branch: str = ""
+    """With ``target``, the same check as a group pattern that, with ``?this`` bound to one focus node, has a
+    solution per result (``?value`` bound where the result has a value): the checks of one shape that share a
+    target are then run as one query (``_merged_query``), the target evaluated once, each focus node visited
+    once for all of them."""
 
 
 SHAPES_GRAPH = URIRef("urn:sarcoma-kg:validate:shapes")
@@ -586,16 +594,19 @@ def _compile_value_checks(
             continue
         joins: list[str] = []
         test = _value_test(shapes, node, key, obj, joins)
+        branch = ""
         if joins:  # sh:class: the subclasses are computed once per query, so the values are joined in bulk
+            # (and the check runs alone: a UNION of such joins with the target was 300 s on one 10k batch)
             query = (
                 f"SELECT DISTINCT ?this ?value WHERE {{ {target} {select_from} {' '.join(joins)} "
                 f"FILTER(!({test})) BIND(?v AS ?value) }}"
             )
         else:
             query = f"SELECT DISTINCT ?this ?value WHERE {{ {target} {_per_focus_node(select_from, test)} }}"
-        checks.append(
-            _Check(query, node, _VALUE_COMPONENTS[key], severity, shape_message or _default_message(key, obj), path)
-        )
+            branch = f"{select_from} FILTER(!({test})) BIND(?v AS ?value)"
+        message = shape_message or _default_message(key, obj)
+        component = _VALUE_COMPONENTS[key]
+        checks.append(_Check(query, node, component, severity, message, path, target=target, branch=branch))
     return checks
 
 
@@ -621,32 +632,33 @@ def _compile_property_shape(
         n = int(count)
         if n <= 0:
             continue
+        branch = ""
         if n == 1:
             query = f"SELECT ?this WHERE {{ {target} FILTER NOT EXISTS {{ {pattern} }} }}"
+            branch = f"FILTER NOT EXISTS {{ {pattern} }}"
         else:
             query = (
                 f"SELECT ?this WHERE {{ {target} OPTIONAL {{ {pattern} }} }} "
                 f"GROUP BY ?this HAVING (COUNT(DISTINCT ?v) < {n})"
             )
+        text = message or f"fewer than {n} values"
         checks.append(
-            _Check(query, prop, SH.MinCountConstraintComponent, severity, message or f"fewer than {n} values", path)
+            _Check(query, prop, SH.MinCountConstraintComponent, severity, text, path, target=target, branch=branch)
         )
     for count in shapes.objects(prop, SH.maxCount):
         n = int(count)
-        query = (
-            f"SELECT ?this WHERE {{ {target} LATERAL {{ SELECT ?this WHERE {{ {pattern} }} GROUP BY ?this "
-            f"HAVING (COUNT(DISTINCT ?v) > {n}) }} }}"
-        )
+        per_node = f"{{ SELECT ?this WHERE {{ {pattern} }} GROUP BY ?this HAVING (COUNT(DISTINCT ?v) > {n}) }}"
+        query = f"SELECT ?this WHERE {{ {target} LATERAL {per_node} }}"
+        text = message or f"more than {n} values"
         checks.append(
-            _Check(query, prop, SH.MaxCountConstraintComponent, severity, message or f"more than {n} values", path)
+            _Check(query, prop, SH.MaxCountConstraintComponent, severity, text, path, target=target, branch=per_node)
         )
     for value in shapes.objects(prop, SH.hasValue):
-        query = (
-            f"SELECT ?this WHERE {{ {target} FILTER NOT EXISTS {{ {pattern} FILTER(sameTerm(?v, "
-            f"{_sparql_term(value)})) }} }}"
-        )
+        missing = f"FILTER NOT EXISTS {{ {pattern} FILTER(sameTerm(?v, {_sparql_term(value)})) }}"
+        query = f"SELECT ?this WHERE {{ {target} {missing} }}"
+        text = message or f"missing value {value}"
         checks.append(
-            _Check(query, prop, SH.HasValueConstraintComponent, severity, message or f"missing value {value}", path)
+            _Check(query, prop, SH.HasValueConstraintComponent, severity, text, path, target=target, branch=missing)
         )
     return checks
 
@@ -990,26 +1002,61 @@ def _run_check(store: ox.Store, check: _Check, prefixes: Graph, lossy: _Lossy) -
     except (SyntaxError, ValueError, OSError) as exc:
         raise InputError(f"shape {check.shape}: its constraint cannot be evaluated: {exc}") from exc
     names = {variable.value for variable in solutions.variables}
-    out = []
+    out: list[tuple] = []
     for solution in solutions:
-        bound = {name: _as_rdflib(solution[name]) for name in names}
-        focus = bound.get("this")
-        if focus is None:
-            continue
-        value = bound.get("value")
-        path = check.path
-        if check.component == SH.SPARQLConstraintComponent:
-            path = bound.get("path") or path
-            if value is None and check.value_is_focus:
-                value = focus
-        message = check.message
-        if "{" in message:
-            message = _PLACEHOLDER.sub(
-                lambda m, b=bound: _render(b[m.group(1)], prefixes) if b.get(m.group(1)) is not None else m.group(0),
-                message,
-            )
-        for written in lossy.written(focus, path, value) if lossy.originals else [value]:
-            out.append((check.severity, focus, path, written, message, check.shape, check.component))
+        out.extend(_results(check, {name: _as_rdflib(solution[name]) for name in names}, prefixes, lossy))
+    return out
+
+
+def _merged_query(checks: Sequence[_Check]) -> str:
+    """One query for several checks of one shape with the same target: the target is evaluated once and each
+    focus node visited once (``LATERAL``) for all of them, ``?check`` telling which check a solution is a result
+    of. Each check is the same pattern as on its own (``_Check.branch``), so the results are the same; what is
+    saved is the target and the walk over the focus nodes repeated per check (a shape on the 10,000 cases of an
+    import batch has 30 checks, each 40-100 ms on its own)."""
+    branches = " UNION ".join(f"{{ {check.branch} BIND({i} AS ?check) }}" for i, check in enumerate(checks))
+    return (
+        f"SELECT DISTINCT ?check ?this ?value WHERE {{ {checks[0].target} "
+        f"LATERAL {{ SELECT ?this ?check ?value WHERE {{ {branches} }} }} }}"
+    )
+
+
+def _run_merged(store: ox.Store, checks: Sequence[_Check], prefixes: Graph, lossy: _Lossy) -> list[tuple]:
+    """The results of ``checks`` (of one shape, sharing a target, each with a ``branch``), by one query; a query
+    Oxigraph refuses is run check by check, so the error names the check's own shape as it would alone."""
+    if len(checks) == 1:
+        return _run_check(store, checks[0], prefixes, lossy)
+    try:
+        solutions = store.query(_merged_query(checks), use_default_graph_as_union=True)
+        rows = [(int(s["check"].value), _as_rdflib(s["this"]), _as_rdflib(s["value"])) for s in solutions]
+    except (SyntaxError, ValueError, OSError):
+        return [result for check in checks for result in _run_check(store, check, prefixes, lossy)]
+    out: list[tuple] = []
+    for i, focus, value in rows:
+        out.extend(_results(checks[i], {"this": focus, "value": value}, prefixes, lossy))
+    return out
+
+
+def _results(check: _Check, bound: dict[str, Identifier | None], prefixes: Graph, lossy: _Lossy) -> list[tuple]:
+    """The raw results of one solution of ``check`` (``bound``: its variables as rdflib terms)."""
+    out: list[tuple] = []
+    focus = bound.get("this")
+    if focus is None:
+        return out
+    value = bound.get("value")
+    path = check.path
+    if check.component == SH.SPARQLConstraintComponent:
+        path = bound.get("path") or path
+        if value is None and check.value_is_focus:
+            value = focus
+    message = check.message
+    if "{" in message:
+        message = _PLACEHOLDER.sub(
+            lambda m, b=bound: _render(b[m.group(1)], prefixes) if b.get(m.group(1)) is not None else m.group(0),
+            message,
+        )
+    for written in lossy.written(focus, path, value) if lossy.originals else [value]:
+        out.append((check.severity, focus, path, written, message, check.shape, check.component))
     return out
 
 
@@ -1200,11 +1247,16 @@ def _validate(
             except _Unsupported:
                 continue
             compiled.add(shape)
+            merged: dict[str, list[_Check]] = {}
             for check in checks:
                 if check.substitutions:
                     needs_shapes.append(check)
+                elif check.branch:
+                    merged.setdefault(check.target, []).append(check)
                 else:
                     raw.extend(_run_check(store, check, shapes, lossy))
+            for group in merged.values():
+                raw.extend(_run_merged(store, group, shapes, lossy))
         if needs_shapes:
             shapes_graph = ox.NamedNode(str(SHAPES_GRAPH))
             store.extend(ox.Quad(to_ox(s), to_ox(p), to_ox(o), shapes_graph) for s, p, o in shapes)
