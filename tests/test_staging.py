@@ -217,3 +217,25 @@ def test_anatomy_restrictions_are_part_of_only_so_the_walk_follows_part_of(kg):
         }""")
     )
     assert rows == []
+
+
+# --------------------------------------------------------------------------------------- nodes of several classes
+
+MULTI_TYPED = """
+    @prefix sarc: <https://w3id.org/sarcoma-kg/> .
+    <urn:x:case> a sarc:PatientCase ; sarc:caseId "M1" ; sarc:hasDiagnosis <urn:x:tumour> .
+    <urn:x:tumour> a sarc:SoftTissueSarcoma , sarc:SynovialSarcoma ; sarc:hasPrimarySite <urn:x:site> ;
+        sarc:tumourSizeCm 3.0 ; sarc:hasGrade sarc:LowGrade ; sarc:hasNodalSpread false ;
+        sarc:hasDistantMetastasis false .
+    <urn:x:site> a sarc:Limb , sarc:LowerLimb .
+"""
+
+
+def test_a_tumour_of_a_disease_and_its_subtype_is_diagnosed_by_the_subtype_once(kg):
+    """The diagnosis is the narrowest of the tumour's classes, the site the narrowest of its: one row per case."""
+    rows = table_rows(
+        stage_graph(merged_graph(kg, Graph().parse(data=MULTI_TYPED, format="turtle")), cases=["urn:x:case"])
+    )
+    assert [row[:5] for row in rows] == [
+        ["M1", "synovial sarcoma", "lower limb", "IA", "trunk and extremities staging"]
+    ]

@@ -226,3 +226,21 @@ def test_every_candidate_is_either_applicable_or_ruled_out_never_both(applicable
     }
     assert all("ruled out: " in r["conditions"] for r in ruled_out)
     assert not any("ruled out: " in r["conditions"] for r in applicable)
+
+
+def test_a_tumour_also_typed_by_a_broader_disease_gets_each_option_once(kg: Graph) -> None:
+    """Typed by synovial sarcoma and by soft tissue sarcoma, the tumour gets the synovial sarcoma rows, no twice."""
+    case = """
+        @prefix sarc: <https://w3id.org/sarcoma-kg/> .
+        <urn:x:case> a sarc:PatientCase ; sarc:caseId "M1" ; sarc:ageYears 40 ; sarc:hasDiagnosis <urn:x:tumour> .
+        <urn:x:tumour> a %s ; sarc:hasPrimarySite <urn:x:site> ; sarc:tumourSizeCm 3.0 ;
+            sarc:hasGrade sarc:LowGrade ; sarc:hasNodalSpread false ; sarc:hasDistantMetastasis false .
+        <urn:x:site> a sarc:Thigh .
+    """
+    both = table_rows(treatment_options(merged_graph(kg, Graph().parse(
+        data=case % "sarc:SoftTissueSarcoma , sarc:SynovialSarcoma", format="turtle"))))  # fmt: skip
+    narrow = table_rows(
+        treatment_options(merged_graph(kg, Graph().parse(data=case % "sarc:SynovialSarcoma", format="turtle")))
+    )
+    assert both and both == narrow
+    assert len(both) == len({tuple(row) for row in both})
