@@ -384,11 +384,8 @@ def task_import(spec: dict) -> dict:
 
 
 def task_concatenate(spec: dict) -> dict:
-    """One spreadsheet from several generated ones (same header; each seed names its cases apart: GEN-<seed>-).
-
-    ``rows``: only the first that many (a smaller cohort cut from a larger sheet; the generator writes one case per
-    line, so a cut is whole cases).
-    """
+    """One spreadsheet from several with the same header; ``rows``: only the first that many (a smaller cohort
+    cut from a larger sheet: the generator writes one case per line, so a cut is whole cases)."""
     rows, limit = 0, spec.get("rows")
     with open(spec["output"], "w", encoding="utf-8", newline="") as target:
         for index, part in enumerate(spec["parts"]):
@@ -401,6 +398,32 @@ def task_concatenate(spec: dict) -> dict:
                         return {"rows": rows}
                     target.write(line)
                     rows += 1
+    return {"rows": rows}
+
+
+def task_replicate(spec: dict) -> dict:
+    """A big sheet from a generated one: its rows again and again, each copy's case ids under the next seed.
+
+    The generator names its cases ``GEN-<seed>-<number>`` in the first column, so the copy under seed 2 holds
+    cases ``GEN-2-...``, distinct from the original's; everything else in a row is the same, and so is the work
+    of importing, loading and staging it. Up to ``rows`` rows.
+    """
+    seeds, limit = spec["seeds"], spec["rows"]
+    prefix = f"GEN-{seeds[0]}-"
+    with open(spec["sheet"], encoding="utf-8", newline="") as sheet:
+        header = sheet.readline()
+        lines = sheet.readlines()
+    if not all(line.startswith(prefix) for line in lines):
+        raise ValueError(f"{spec['sheet']}: not a generated sheet of seed {seeds[0]} (case ids {prefix}...)")
+    rows = 0
+    with open(spec["output"], "w", encoding="utf-8", newline="") as target:
+        target.write(header)
+        for seed in seeds:
+            for line in lines:
+                if rows == limit:
+                    return {"rows": rows}
+                target.write(f"GEN-{seed}-{line[len(prefix) :]}")
+                rows += 1
     return {"rows": rows}
 
 
@@ -776,6 +799,7 @@ TASKS: dict[str, Callable[[dict], dict]] = {
     "queries": task_queries,
     "generate": task_generate,
     "concatenate": task_concatenate,
+    "replicate": task_replicate,
     "import": task_import,
     "server": task_server,
     "virtuoso": task_virtuoso,
