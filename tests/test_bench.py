@@ -40,12 +40,17 @@ TARGETS = [
 NOT_MEASURED_IN_QUICK = {"`make run` under 60 s cold", "`make bench` under 15 minutes on 2 cores"}
 
 
-def _report_module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_report", BENCH / "report.py")
+def _bench_module(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look the module up
     spec.loader.exec_module(module)
     return module
+
+
+def _report_module() -> ModuleType:
+    return _bench_module("report")
 
 
 @pytest.fixture(scope="module")
@@ -215,3 +220,10 @@ def test_virtuoso_answering_fewer_rows_than_cases_is_reported_as_a_miss() -> Non
     assert holds == "**no**"
     load_measured, _, load_holds = rows["`sarcoma-kg load` of release + 200k cohort into Virtuoso 7"]
     assert "2.00x the bulk loader" in load_measured and load_holds == "yes"
+
+
+def test_a_step_past_its_cap_is_killed_and_reported_as_a_timeout_not_waited_for() -> None:
+    worker = _bench_module("worker")
+    sleeper = [sys.executable, "-c", "import time; time.sleep(600)"]
+    result = worker._step(lambda: {"seconds": worker.run_measured(sleeper, timeout=1).seconds}, 1)
+    assert result["status"] == "timeout" and result["cap_s"] == 1, result
