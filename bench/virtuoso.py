@@ -114,6 +114,7 @@ def start(
     exe = shutil.which("virtuoso-t")
     if exe is None:
         raise VirtuosoError("Virtuoso is not installed: run 'make system-deps' (Debian package virtuoso-opensource)")
+    directory = directory.resolve()  # the server runs in it: its ini's paths must not be relative
     directory.mkdir(parents=True, exist_ok=True)
     sql_port, http_port = free_port(), free_port()
     settings = {"db": directory, "sql_port": sql_port, "http_port": http_port, "buffers": buffers}
