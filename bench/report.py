@@ -202,7 +202,7 @@ def _server_targets(server: dict | None, scale: int, store: str, bulk_name: str,
         measured = (
             f"{load['triples_per_s']:,.0f} triples/s ({fmt_seconds(load['seconds'])}, {load['triples']:,} triples), "
             f"{fmt_ratio(ratio)} the bulk loader; client {load['peak_mb']:.0f} MB, "
-            f"server {_mb_value(server.get('server_peak_mb'))}"
+            f"server {_mb_value(load.get('server_peak_mb') or server.get('server_peak_mb'))}"
         )
         if _ok(bulk):
             baseline = f"{bulk_name} {fmt_seconds(bulk['seconds'])}, {bulk['triples']:,} triples"
