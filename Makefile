@@ -64,7 +64,7 @@ lint: install ## ruff check and format check
 	$(BIN)/ruff check src tests tools
 	$(BIN)/ruff format --check src tests tools
 
-bench: install system-deps ## Benchmark the targets (1k/10k/50k cases, 200k on an Oxigraph server; under 15 min on 2 cores): bench/results/latest.{md,json}
+bench: install system-deps ## Benchmark the targets (1k/10k/50k cases, 200k on Oxigraph and Virtuoso servers; under 15 min on 2 cores): bench/results/latest.{md,json}
 	$(BIN)/python bench/run.py --sizes $(BENCH_SIZES) --scale $(BENCH_SCALE) --out bench/results --work bench/work
 
 bench-shacl: install system-deps ## Only the SHACL rows of the benchmark (ours, Jena, pyshacl): bench/results/shacl/latest.{md,json}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import socket
@@ -11,8 +12,8 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from rdflib import Graph
@@ -20,6 +21,20 @@ from rdflib import Graph
 from sarcoma_kg.build import INFERRED_FILE, BuildSummary, build, load_built_graph
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+def _bench_module(name: str) -> ModuleType:
+    """A helper of ``bench/`` shared with the tests (bench/ is scripts, not a package on the path)."""
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", REPO / "bench" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is made
+    spec.loader.exec_module(module)
+    return module
+
+
+_virtuoso = _bench_module("virtuoso")
+Virtuoso = _virtuoso.Virtuoso  # tests/test_stores.py imports it from here
 TEST_DATA = Path(__file__).resolve().parent / "data"
 
 
@@ -119,113 +134,24 @@ def start_oxigraph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callabl
             process.kill()
 
 
-_VIRTUOSO_INI = """\
-; Written by the test fixture: a throw-away Virtuoso 7 on 127.0.0.1, no system service, no fixed port.
-[Database]
-DatabaseFile = {db}/virtuoso.db
-ErrorLogFile = {db}/virtuoso.log
-LockFile = {db}/virtuoso.lck
-TransactionFile = {db}/virtuoso.trx
-xa_persistent_file = {db}/virtuoso.pxa
-TempStorage = TempDatabase
-
-[TempDatabase]
-DatabaseFile = {db}/virtuoso-temp.db
-TransactionFile = {db}/virtuoso-temp.trx
-
-[Parameters]
-ServerPort = 127.0.0.1:{sql_port}
-DisableUnixSocket = 1
-DirsAllowed = ., {db}
-NumberOfBuffers = 10000
-MaxDirtyBuffers = 6000
-ThreadsPerQuery = 2
-CheckpointInterval = 0
-
-[HTTPServer]
-ServerPort = 127.0.0.1:{http_port}
-ServerRoot = {db}
-ServerThreads = 4
-Charset = UTF-8
-
-[SPARQL]
-ResultSetMaxRows = 1000000
-MaxQueryExecutionTime = 120
-"""
-
-
-@dataclass(frozen=True)
-class Virtuoso:
-    """A running Virtuoso: its base URL, SQL port (for ``isql-vt``), database directory, and dba password."""
-
-    url: str
-    sql_port: int
-    directory: Path
-    password: str = "dba"
-
-    @property
-    def sparql(self) -> str:
-        return f"{self.url}/sparql"
-
-    @property
-    def graph_store(self) -> str:
-        """The Graph Store Protocol endpoint, credentials in the URL as ``sarcoma-kg load`` takes them."""
-        return self.url.replace("http://", f"http://dba:{self.password}@") + "/sparql-graph-crud-auth"
-
-    def isql(self, *statements: str) -> str:
-        """Run SQL statements through ``isql-vt`` (as the README's bulk-load commands do)."""
-        command = ["isql-vt", str(self.sql_port), "dba", self.password, "VERBOSE=OFF", "BANNER=OFF"]
-        script = "".join(f"{statement};\n" for statement in statements)
-        done = subprocess.run(command, input=script, capture_output=True, text=True, timeout=300, check=False)
-        if done.returncode != 0 or "*** Error" in done.stdout:
-            pytest.fail(f"isql-vt failed: {done.stdout}{done.stderr}")
-        return done.stdout
-
-
 @pytest.fixture(scope="session")
 def start_virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[], Virtuoso]]:
     """Start real Virtuoso 7 servers (Debian ``virtuoso-opensource``, installed by ``make system-deps``) on
-    127.0.0.1, each with a temporary database directory and its own virtuoso.ini on free ports; all stopped at
-    the end of the session."""
-    exe = shutil.which("virtuoso-t")
-    if exe is None:
-        pytest.fail("Virtuoso is not installed: run 'make system-deps' (Debian package virtuoso-opensource)")
+    127.0.0.1, each with a temporary database directory and its own virtuoso.ini on free ports (``bench/virtuoso.py``,
+    which the benchmark uses too); all stopped at the end of the session."""
     processes: list[subprocess.Popen] = []
 
     def start() -> Virtuoso:
-        directory = tmp_path_factory.mktemp("virtuoso")
-        sql_port, http_port = _free_port(), _free_port()
-        ini = directory / "virtuoso.ini"
-        ini.write_text(_VIRTUOSO_INI.format(db=directory, sql_port=sql_port, http_port=http_port), encoding="utf-8")
-        process = subprocess.Popen(
-            [exe, "+foreground", "+configfile", str(ini)],
-            cwd=directory,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        try:
+            process, server = _virtuoso.start(tmp_path_factory.mktemp("virtuoso"))
+        except _virtuoso.VirtuosoError as exc:
+            pytest.fail(str(exc))
         processes.append(process)
-        server = Virtuoso(url=f"http://127.0.0.1:{http_port}", sql_port=sql_port, directory=directory)
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                log = directory / "virtuoso.log"
-                pytest.fail(
-                    f"virtuoso-t exited early: {log.read_text(errors='replace')[-2000:] if log.exists() else ''}"
-                )
-            try:
-                with urllib.request.urlopen(f"{server.sparql}?query=ASK%7B%7D", timeout=2):
-                    return server
-            except (urllib.error.URLError, ConnectionError):
-                time.sleep(0.2)
-        pytest.fail("virtuoso did not start within 120 s")
+        return server
 
     yield start
     for process in processes:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        _virtuoso.stop(process)
 
 
 @pytest.fixture(scope="session")
