@@ -61,8 +61,8 @@ test: install system-deps ## Run the test suite
 	$(BIN)/python -m pytest
 
 lint: install ## ruff check and format check
-	$(BIN)/ruff check src tests tools
-	$(BIN)/ruff format --check src tests tools
+	$(BIN)/ruff check src tests tools bench
+	$(BIN)/ruff format --check src tests tools bench
 
 bench: install system-deps ## Benchmark the targets (1k/10k/50k cases, 200k on Oxigraph and Virtuoso servers; under 15 min on 2 cores): bench/results/latest.{md,json}
 	$(BIN)/python bench/run.py --sizes $(BENCH_SIZES) --scale $(BENCH_SCALE) --out bench/results --work bench/work
