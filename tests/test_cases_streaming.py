@@ -152,3 +152,16 @@ def test_batches_do_not_change_a_byte_of_the_output(tmp_path, sheet, build_dir, 
     monkeypatch.setattr(cases, "VALIDATION_BATCH", BATCH)
     assert _import(sheet, several, build_dir).exit_code == 0
     assert one.read_bytes() == several.read_bytes()
+
+
+def test_materialised_stages_stream_batch_by_batch_with_the_turtle_triples(tmp_path, sheet, build_dir, small_batches):
+    """--materialise-stage on .nt stages each batch as it goes: the triples of the whole-sheet Turtle import."""
+    streamed, turtle = tmp_path / "cohort.nt", tmp_path / "cohort.ttl"
+    result = _import(sheet, streamed, build_dir, "--materialise-stage")
+    assert result.exit_code == 0, result.output
+    assert _import(sheet, turtle, build_dir, "--materialise-stage").exit_code == 0
+    found = _triples(streamed, ox.RdfFormat.N_TRIPLES)
+    assert found == _triples(turtle, ox.RdfFormat.TURTLE)
+    staged = {t for t in found if t.predicate.value == "https://w3id.org/sarcoma-kg/computedStage"}
+    assert 0 < len(staged) < CASES  # some cases (head, neck, ...) are not staged
+    assert f"computed stage written for {len(staged)} of {CASES} case(s)" in result.stderr

@@ -1335,6 +1335,7 @@ class StreamedImport:
     problems: tuple[RowProblem, ...]
     ignored_columns: tuple[str, ...]
     warnings: tuple[RowProblem, ...] = ()
+    staged: int = 0  # cases given a sarc:computedStage (materialise_stage)
 
     @property
     def skipped_rows(self) -> tuple[int, ...]:
@@ -1352,8 +1353,12 @@ def stream_cases(
     skip_invalid: bool = False,
     allow_empty: bool = False,
     sheet: str | None = None,
+    materialise_stage: bool = False,
 ) -> StreamedImport:
     """Import a spreadsheet as N-Triples written to ``out`` batch by batch, in memory bounded by the batch.
+
+    ``materialise_stage`` adds each staged case's ``sarc:computedStage`` after its batch, computed batch by batch
+    (``staging.computed_stage_ntriples``): the triples of ``materialise_stages`` on the whole sheet.
 
     The same checks, shapes and problems as ``import_cases`` (which it equals triple for triple): rows are read as
     they come (CSV/TSV; a workbook is read whole by python-calamine), checked, and every ``VALIDATION_BATCH``
@@ -1374,7 +1379,7 @@ def stream_cases(
     check = _check_row(index, stream.decimal_comma)
     problems: list[RowProblem] = []
     warnings: set[RowProblem] = set()
-    count = 0
+    count = staged = 0
 
     def batches() -> Iterator[tuple[list[CaseRecord], str]]:
         batch: list[CaseRecord] = []
@@ -1395,7 +1400,14 @@ def stream_cases(
         warnings.update(w for w in warned if w.row not in bad)
         good = [r for r in batch if r.row not in bad] if bad else batch
         if good and (skip_invalid or not problems):  # once a row is bad without skip_invalid, nothing is kept
-            out.write((text if good is batch else "".join(_ntriples(good, index, validator.source, base))).encode())
+            written = text if good is batch else "".join(_ntriples(good, index, validator.source, base))
+            out.write(written.encode())
+            if materialise_stage:
+                from .staging import computed_stage_ntriples  # staging builds on this module
+
+                stages, found_stages = computed_stage_ntriples(validator.kb_text, written, good, index, base=base)
+                out.write(stages.encode())
+                staged += found_stages
         count += len(good)
     problems.extend(stream.problems)
     if problems and not skip_invalid:
@@ -1403,7 +1415,7 @@ def stream_cases(
     if not count and not allow_empty:
         raise _no_cases(name, problems, sorted(warnings), ignored)
     out.write(_source_ntriples(name, validator.source, count).encode())
-    return StreamedImport(name, count, tuple(sorted(problems)), ignored, tuple(sorted(warnings)))
+    return StreamedImport(name, count, tuple(sorted(problems)), ignored, tuple(sorted(warnings)), staged)
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ validator; ``shape_problems`` maps each of its results back to the spreadsheet r
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
@@ -24,6 +24,7 @@ __all__ = [
     "CASE_STAGES_QUERY",
     "NOT_STAGED",
     "STAGE_COLUMNS",
+    "computed_stage_ntriples",
     "fill_recorded_stages",
     "materialise_stages",
     "merged_graph",
@@ -93,13 +94,17 @@ def stage_graph(graph: Graph, *, cases: Sequence[str] | None = None) -> QueryRes
     query = get_query(CASE_STAGES_QUERY)
     if cases is None:
         return run_local(graph, query.text)
-    values = " ".join(URIRef(c).n3() for c in cases)
-    text = f"{query.text}\nVALUES ?case {{ {values} }}"
+    text = _for_cases(query.text, cases)
     store = ox_store(graph)
     if store is None:
         return run_local(graph, text)
-    # Straight to Oxigraph: the stored query was checked read-only when loaded, and re-parsing it with rdflib's
-    # parser to check again costs seconds once the VALUES block lists tens of thousands of cases.
+    return _stage_store(store, text)
+
+
+def _stage_store(store: ox.Store, text: str) -> QueryResult:
+    """``case-stages`` (``text``, with its VALUES block) straight on Oxigraph: the stored query was checked
+    read-only when loaded, and re-parsing it with rdflib's parser to check again costs seconds once the VALUES
+    block lists tens of thousands of cases."""
     solutions = store.query(text)
     columns = tuple(v.value for v in solutions.variables)
     rows = tuple(tuple(from_ox(solution[name]) for name in columns) for solution in solutions)
@@ -120,13 +125,42 @@ def materialise_stages(
     triple, and the reason stays a column of that query.
     """  # fmt: skip
     added = 0
-    for row in stage_cases(kb, cases, records, base=base).rows:
+    for case, stage in _computed_stages(stage_cases(kb, cases, records, base=base), index, base):
+        cases.add((case, SARC.computedStage, stage))
+        added += 1
+    return added
+
+
+def computed_stage_ntriples(
+    kb_ntriples: str, cases_ntriples: str, records: Sequence[CaseRecord], index: TermIndex, *, base: str = str(CASE)
+) -> tuple[str, int]:
+    """``materialise_stages`` for one batch of a streamed import: the ``sarc:computedStage`` triples (N-Triples)
+    of ``records``, and how many, computed on a store of the knowledge base and these cases only.
+
+    Every staging fact is about one case's own nodes, so a batch stages exactly as the whole sheet would, in
+    memory bounded by the batch rather than the sheet.
+    """
+    store = ox.Store()
+    store.load(kb_ntriples, format=ox.RdfFormat.N_TRIPLES)
+    store.load(cases_ntriples, format=ox.RdfFormat.N_TRIPLES, lenient=True)  # the importer's own text
+    text = _for_cases(get_query(CASE_STAGES_QUERY).text, [case_nodes(r.case_id, base).case for r in records])
+    staged = list(_computed_stages(_stage_store(store, text), index, base))
+    return "".join(f"{case.n3()} {SARC.computedStage.n3()} {stage.n3()} .\n" for case, stage in staged), len(staged)
+
+
+def _for_cases(text: str, cases: Sequence[str]) -> str:
+    """The query restricted to ``cases`` (IRIs) by a trailing VALUES block of RDF terms, never pasted text."""
+    values = " ".join(URIRef(c).n3() for c in cases)
+    return f"{text}\nVALUES ?case {{ {values} }}"
+
+
+def _computed_stages(staged: QueryResult, index: TermIndex, base: str) -> Iterator[tuple[URIRef, URIRef]]:
+    """(case, stage individual) for every row of ``case-stages`` that gives a stage."""
+    for row in staged.rows:
         case_id, stage = str(row[0]), str(row[3])
         iri = index.stages.resolve(stage) if stage != NOT_STAGED else None
         if iri is not None:
-            cases.add((URIRef(case_nodes(case_id, base).case), SARC.computedStage, iri))
-            added += 1
-    return added
+            yield URIRef(case_nodes(case_id, base).case), iri
 
 
 # ---------------------------------------------------------------------------------------------------- shapes

@@ -142,8 +142,9 @@ def import_command(
     """
     target = output or spreadsheet.with_suffix(".ttl")
     streamed = str(target) != "-" and target.suffix.lower() == ".nt"
-    if streamed and not materialise_stage:
-        _stream(spreadsheet, target, build_dir, base, skip_invalid, ontology, data, allow_empty, sheet)
+    if streamed:
+        _stream(spreadsheet, target, build_dir, base, skip_invalid, ontology, data, allow_empty, sheet,
+                materialise_stage)  # fmt: skip
         return
     kb, result = _import(spreadsheet, build_dir, base, skip_invalid, ontology, data, allow_empty=allow_empty,
                          sheet=sheet)  # fmt: skip
@@ -172,13 +173,16 @@ def _stream(
     data: tuple[Path, ...],
     allow_empty: bool,
     sheet: str | None,
+    materialise_stage: bool,
 ) -> None:
     """``cases import -o FILE.nt``: N-Triples written batch by batch to a temporary file, renamed at the end."""
     kb = load_built_graph(build_dir, ontology=ontology, data=list(data) or None)
     with _listing_problems(), atomic_writer(target, inputs=[spreadsheet]) as handle:
         result = stream_cases(spreadsheet, kb, handle, base=base, skip_invalid=skip_invalid, allow_empty=allow_empty,
-                              sheet=sheet)  # fmt: skip
+                              sheet=sheet, materialise_stage=materialise_stage)  # fmt: skip
     _report_skipped(result)
+    if materialise_stage:
+        click.echo(f"computed stage written for {result.staged} of {result.count} case(s)", err=True)
     _summary(result, result.count, spreadsheet, target)
 
 
