@@ -290,8 +290,9 @@ def _raw_note(entry: dict) -> str:
     if entry["raw_s"] is not None:
         return f"raw pyoxigraph {fmt_seconds(entry['raw_s'])}"
     elsewhere = entry.get("raw_elsewhere")
+    here = "not run here" if entry["raw"].startswith("not run") else entry["raw"]
     if elsewhere:
-        return f"raw pyoxigraph not run here (ours {fmt_ratio(elsewhere['ratio'])} raw on {_cases(elsewhere['cases'])})"
+        return f"raw pyoxigraph {here} (ours {fmt_ratio(elsewhere['ratio'])} raw on {_cases(elsewhere['cases'])})"
     return f"raw pyoxigraph {entry['raw']}"
 
 
@@ -580,7 +581,7 @@ def _bounds_section(results: dict) -> list[str]:
         rows_note = ""
         if entry["rows"] is not None:
             rows_note = f" ({entry['rows']:,} rows" + ("; one run)" if entry.get("ours_runs") == 1 else ")")
-        floor = entry["floor"]
+        floor = "not measured in this run" if entry["floor"] == "-" else entry["floor"]
         if entry["floor_s"] is not None:
             floor = f"{fmt_seconds(entry['floor_s'])}: {entry['floor_is']} ({entry['floor_rows'] or 0:,} rows)"
         rows.append([
@@ -592,6 +593,7 @@ def _bounds_section(results: dict) -> list[str]:
     if imported.get("import_s"):
         bound_s = imported["cases"] / IMPORT_BOUND
         floor = imported.get("floor", "-")
+        floor = "not measured in this run" if floor == "-" else floor
         if imported["floor_s"] is not None:
             floor = (
                 f"{fmt_seconds(imported['floor_s'])} ({imported['floor_rows_per_s']:,.0f} rows/s): CSV read "

@@ -384,7 +384,7 @@ def task_queries(spec: dict) -> dict:
             started = time.monotonic()
             result = _run_forked({k: (lambda r=r, s=stored: r(s)) for k, r in runs.items()}, 1, long_caps[stored.name])
             budget_end += time.monotonic() - started  # outside the budget of the others
-            reason = "not on this cohort: one run of ours fits the budget"
+            reason = "one run of ours is what the budget allows on this cohort"
             results[stored.name] = result | {
                 "raw": {"status": "skipped", "reason": reason},
                 "long_cap_s": long_caps[stored.name],
