@@ -515,9 +515,10 @@ def task_import(spec: dict) -> dict:
 def task_import_floor(spec: dict) -> dict:
     """The floor under ``cases import``: the least work that turns the sheet into the same triples in a store.
 
-    Reading the CSV with the csv module (every field of every row), then raw pyoxigraph's ``bulk_load`` of the
-    importer's own output: no checking, no resolving of terms, no validation, no writing. Both timed in this one
-    process, the files read once before so both find them in the page cache.
+    Reading the CSV with the csv module (every field of every row), then raw pyoxigraph loading the importer's own
+    output into a fresh in-memory store, by ``bulk_load`` and by ``load``, the faster counted: no checking, no
+    resolving of terms, no validation, no writing. All timed in this one process, the files read once before so
+    that every step finds them in the page cache.
     """
     import pyoxigraph as ox
 
@@ -532,17 +533,25 @@ def task_import_floor(spec: dict) -> dict:
                 rows += bool(row)
         return max(0, rows - 1)
 
-    def load() -> int:
-        store = ox.Store()
-        store.bulk_load(path=str(output), format=ox.RdfFormat.from_extension(output.suffix[1:]))
-        return len(store)
+    def load(method: str) -> Callable[[], int]:
+        def run() -> int:
+            store = ox.Store()
+            getattr(store, method)(path=str(output), format=ox.RdfFormat.from_extension(output.suffix[1:]))
+            return len(store)
+
+        return run
 
     csv_s, rows = _timed(read_sheet)
-    load_s, triples = _timed(load)
+    # Both of pyoxigraph's loaders (in memory, ``Store.load`` is often the faster): the floor is the faster one.
+    loads = {method: _timed(load(method)) for method in ("bulk_load", "load")}
+    fastest = min(loads, key=lambda method: loads[method][0])
+    load_s, triples = loads[fastest]
     seconds = csv_s + load_s
     return {
         "csv_s": csv_s,
         "load_s": load_s,
+        "loader": f"Store.{fastest}",
+        "loaders_s": {f"Store.{method}": timed[0] for method, timed in loads.items()},
         "seconds": seconds,
         "rows": rows,
         "triples": triples,
