@@ -631,7 +631,7 @@ def _bounds_section(results: dict) -> list[str]:
             f"targets, not case-stages itself: the reason and the staging system are not stored): `cases import "
             f"--materialise-stage -o .nt` of the {_cases(staged['cases'])}-case cohort took "
             f"{fmt_seconds(staged['import_s'])} against {fmt_seconds(staged['without_s'])} without "
-            f"({fmt_ratio(staged['import_ratio'])}; {staged.get('staged') or '?'} cases given a stage, peak "
+            f"({fmt_ratio(staged['import_ratio'])}; {staged.get('staged') or 0:,} cases given a stage, peak "
             f"{_mb_value(staged.get('import_peak_mb'))}). Read back from `sarc:computedStage` on release + that "
             f"file: every case's stage {fmt_seconds(every.get('ours_s'))} ({every.get('rows') or 0:,} rows; raw "
             f"pyoxigraph {fmt_seconds(every.get('raw_s'))}), the stage count of `examples/stage-count.rq` "
