@@ -135,15 +135,16 @@ def start_oxigraph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callabl
 
 
 @pytest.fixture(scope="session")
-def start_virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[], Virtuoso]]:
+def start_virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Virtuoso]]:
     """Start real Virtuoso 7 servers (Debian ``virtuoso-opensource``, installed by ``make system-deps``) on
     127.0.0.1, each with a temporary database directory and its own virtuoso.ini on free ports (``bench/virtuoso.py``,
-    which the benchmark uses too); all stopped at the end of the session."""
+    which the benchmark uses too); all stopped at the end of the session. Keyword arguments are ``start()``'s
+    settings, e.g. ``start_virtuoso(max_rows=5)`` for a server that cuts answers at 5 rows."""
     processes: list[subprocess.Popen] = []
 
-    def start() -> Virtuoso:
+    def start(**settings: int) -> Virtuoso:
         try:
-            process, server = _virtuoso.start(tmp_path_factory.mktemp("virtuoso"))
+            process, server = _virtuoso.start(tmp_path_factory.mktemp("virtuoso"), **settings)
         except _virtuoso.VirtuosoError as exc:
             pytest.fail(str(exc))
         processes.append(process)

@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 import pytest
+from click.testing import CliRunner
 from rdflib import Graph, Literal, namespace
 
+from sarcoma_kg.cli import main
 from sarcoma_kg.endpoint import run_remote
 from sarcoma_kg.errors import EndpointError, InputError, QueryError
+from sarcoma_kg.load import DEFAULT_GRAPH
 from sarcoma_kg.queries import bind_params, load_catalogue, load_query, run_local
+
+if TYPE_CHECKING:
+    from conftest import Virtuoso
 
 pytestmark = pytest.mark.server
 
@@ -135,3 +143,47 @@ def test_typed_parameters_bind_alike_here_and_remotely(kg: Graph, kg_server: str
     [(n, d, b, i, doubled)] = local.rows
     assert (n.toPython(), d.toPython(), b.toPython(), doubled.toPython()) == (7, Decimal("2.5"), False, Decimal(5))
     assert str(i) == "https://w3id.org/sarcoma-kg/Pazopanib"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Nothing silently lost: Virtuoso answers HTTP 200 with partial rows when it cuts an answer or runs out of time
+# ---------------------------------------------------------------------------------------------------------
+
+VIRTUOSO_ROW_LIMIT = 5
+
+
+@pytest.fixture(scope="module")
+def capped_virtuoso(start_virtuoso: Callable[..., Virtuoso], build_dir: Path) -> str:
+    """A real Virtuoso 7 whose ResultSetMaxRows is 5, holding the release: its query URL (release as default graph)."""
+    server = start_virtuoso(max_rows=VIRTUOSO_ROW_LIMIT)
+    loaded = CliRunner().invoke(main, ["load", "--endpoint", server.graph_store, "--build-dir", str(build_dir)])
+    assert loaded.exit_code == 0, loaded.output
+    return f"{server.sparql}?default-graph-uri={quote(DEFAULT_GRAPH, safe='')}"
+
+
+def test_an_answer_cut_at_virtuosos_row_limit_is_an_error(capped_virtuoso: str) -> None:
+    with pytest.raises(EndpointError, match="limit of 5 rows, so rows may be missing") as caught:
+        run_remote(capped_virtuoso, "SELECT ?class WHERE { ?class a owl:Class }")
+    assert caught.value.exit_code == 3 and "\n" not in str(caught.value)
+
+
+def test_an_answer_below_virtuosos_row_limit_is_returned(capped_virtuoso: str) -> None:
+    result = run_remote(capped_virtuoso, "SELECT ?class WHERE { ?class a owl:Class } ORDER BY ?class LIMIT 4")
+    assert len(result.rows) == VIRTUOSO_ROW_LIMIT - 1
+
+
+def test_a_stored_query_cut_by_virtuoso_exits_3_in_one_line(capped_virtuoso: str, kg: Graph) -> None:
+    stored = next(q for q in CATALOGUE if q.name == "disease-subtypes")
+    assert len(run_local(kg, stored.text, bind_params(stored)).rows) > VIRTUOSO_ROW_LIMIT  # so Virtuoso must cut it
+    result = CliRunner().invoke(main, ["query", "disease-subtypes", "--endpoint", capped_virtuoso])
+    assert result.exit_code == 3
+    assert result.output.count("\n") == 1 and "ResultSetMaxRows" in result.output
+
+
+def test_an_anytime_answer_cut_by_virtuosos_timeout_is_an_error(capped_virtuoso: str) -> None:
+    """With a ``timeout`` in the URL, Virtuoso returns what it counted so far, HTTP 200 and X-SQL-State S1TAT:
+    a count of a 66-million-row cross product, interrupted after 100 ms, comes back as one plausible number."""
+    cross_product = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f FILTER(STR(?c) != STR(?f)) }"
+    with pytest.raises(EndpointError, match="incomplete results \\(query interrupted by result timeout\\)") as caught:
+        run_remote(f"{capped_virtuoso}&timeout=100", cross_product)
+    assert caught.value.exit_code == 3 and "\n" not in str(caught.value)

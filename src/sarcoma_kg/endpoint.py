@@ -5,7 +5,10 @@ Parameters travel as RDF terms, exactly as they do locally: a ``VALUES`` block w
 N-Triples form (see :func:`sarcoma_kg.queries.inject_bindings`). Results come back as W3C JSON and are turned
 into rdflib terms, so local and remote rows compare equal.
 
-Network failures, HTTP errors and timeouts become one ``EndpointError`` (exit 3) naming the URL.
+Network failures, HTTP errors and timeouts become one ``EndpointError`` (exit 3) naming the URL, and so does an
+answer the endpoint says is incomplete: Virtuoso answers HTTP 200 both when a query ran out of time ("anytime"
+results, ``X-SQL-State: S1TAT``) and when it cut the rows at its ``ResultSetMaxRows`` (``X-SPARQL-MaxRows``),
+and fewer rows must never pass for the answer.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import io
 import socket
 import urllib.error
 from collections.abc import Mapping
+from email.message import Message
 from urllib.parse import urlparse
 
 from rdflib.query import Result
@@ -25,9 +29,12 @@ from .errors import EndpointError, InputError
 from .namespaces import sparql_prologue
 from .queries import QueryResult, answerable_form, inject_bindings, result_from_rdflib
 
-__all__ = ["DEFAULT_TIMEOUT", "parse_results", "run_remote", "sent_text"]
+__all__ = ["DEFAULT_TIMEOUT", "check_complete", "parse_results", "run_remote", "sent_text"]
 
 DEFAULT_TIMEOUT = 30.0
+
+#: Virtuoso's SQL state for "returning incomplete results, query interrupted by result timeout".
+_ANYTIME_STATE = "S1TAT"
 
 
 def _check_url(url: str) -> None:
@@ -62,6 +69,7 @@ def run_remote(
     try:
         response = client.query().response
         data = response.read()
+        headers = response.info()
     except SPARQLWrapperException as exc:
         detail = " ".join(str(exc).split())[:300]
         raise EndpointError(f"{url}: the endpoint refused the query: {detail}") from None
@@ -76,7 +84,46 @@ def run_remote(
         raise EndpointError(f"{url}: no answer within {timeout:g} s") from None
     except (OSError, ValueError) as exc:
         raise EndpointError(f"{url}: {exc}") from None
-    return parse_results(data, url=url)
+    return check_complete(parse_results(data, url=url), headers, url=url)
+
+
+def check_complete(result: QueryResult, headers: Message, *, url: str = "the endpoint") -> QueryResult:
+    """``result`` unchanged when the response headers do not say it is incomplete; else ``EndpointError``.
+
+    Virtuoso sends a success status with partial rows in two cases, seen on 7.2.5 (Debian) and documented for its
+    "anytime queries": a query interrupted by an anytime timeout (the URL's ``timeout`` parameter, or
+    ``ExecutionTimeout`` in virtuoso.ini) carries ``X-SQL-State: S1TAT`` and an ``X-SQL-Message`` ("Returning
+    incomplete results, query interrupted by result timeout"), with HTTP 200 on 7.2.5 and 206 on later
+    releases; ``MaxQueryExecutionTime`` alone is a plain HTTP 500 (SR171), already an error. An answer cut at
+    ``ResultSetMaxRows`` carries ``X-SPARQL-MaxRows: N`` and exactly N rows (the header comes with any answer of
+    N rows or more, so an answer of exactly N rows cannot be told from a cut one and is refused too).
+
+    >>> from email.message import Message
+    >>> cut = Message()
+    >>> cut["X-SPARQL-MaxRows"] = "2"
+    >>> check_complete(QueryResult(("x",), ((None,), (None,))), cut).rows  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    sarcoma_kg.errors.EndpointError: the endpoint: the answer stops at the endpoint's limit of 2 rows, so rows ...
+    >>> len(check_complete(QueryResult(("x",), ((None,),)), cut).rows)
+    1
+    """
+    state = (headers.get("X-SQL-State") or "").strip()
+    if state == _ANYTIME_STATE:
+        message = " ".join((headers.get("X-SQL-Message") or "").split()).split(" Activity:")[0]
+        message = message.removeprefix("RC...: ").removeprefix("Returning incomplete results, ").rstrip(". ")
+        raise EndpointError(
+            f"{url}: the endpoint returned incomplete results ({message or 'interrupted'}): the query ran past "
+            "the endpoint's time limit (Virtuoso: the URL's timeout parameter, or ExecutionTimeout in "
+            "virtuoso.ini's [SPARQL] section); allow it more time, or ask on the embedded store"
+        )
+    cap = (headers.get("X-SPARQL-MaxRows") or "").strip()
+    if cap.isdigit() and result.boolean is None and len(result.rows) >= int(cap):
+        raise EndpointError(
+            f"{url}: the answer stops at the endpoint's limit of {int(cap)} rows, so rows may be missing: raise the "
+            "limit (Virtuoso: ResultSetMaxRows in virtuoso.ini's [SPARQL] section) or ask a narrower question"
+        )
+    return result
 
 
 def parse_results(data: bytes, *, url: str = "the endpoint") -> QueryResult:
