@@ -512,8 +512,20 @@ def _value_test(shapes: Graph, node: Identifier, key: URIRef, obj: Identifier, j
     raise _Unsupported(str(key))
 
 
-def _target_pattern(shapes: Graph, shape: Identifier) -> str:
-    """A group pattern binding ?this to each focus node of ``shape`` (distinct)."""
+_USER_FOCUS = (
+    f"FILTER(EXISTS {{ GRAPH <{DATA_GRAPH}> {{ ?this ?focusP ?focusO }} }} "
+    f"|| NOT EXISTS {{ GRAPH <{REFERENCE_GRAPH}> {{ ?this ?focusP ?focusO }} }})"
+)
+"""The focus nodes whose results a validation of user data beside the knowledge base keeps: those the data
+describes, or that nothing describes (``_described_only_by_reference`` drops the others). Filtered in the
+target, the constraints of a shape never run on the knowledge base's own nodes (an import batch: the
+shapes of sourced statements or staging rules have nothing left to check, the reference shape walks the
+batch's triples only)."""
+
+
+def _target_pattern(shapes: Graph, shape: Identifier, *, user_focus: bool = False) -> str:
+    """A group pattern binding ?this to each focus node of ``shape`` (distinct); with ``user_focus``, only the
+    focus nodes whose results are kept for user data (``_USER_FOCUS``)."""
     branches = []
     for cls in shapes.objects(shape, SH.targetClass):
         branches.append(f"?cls {RDFS.subClassOf.n3()}* {_sparql_term(cls)} . ?this a ?cls .")
@@ -525,7 +537,7 @@ def _target_pattern(shapes: Graph, shape: Identifier) -> str:
     for prop in shapes.objects(shape, SH.targetObjectsOf):
         branches.append(f"?targetSubject {_sparql_term(prop)} ?this .")
     union = " UNION ".join(f"{{ {b} }}" for b in branches)
-    return f"{{ SELECT DISTINCT ?this WHERE {{ {union} }} }}"
+    return f"{{ SELECT DISTINCT ?this WHERE {{ {union} {_USER_FOCUS if user_focus else ''} }} }}"
 
 
 def _message(shapes: Graph, *nodes: Identifier) -> str | None:
@@ -741,7 +753,12 @@ def _skip_not(text: str, i: int) -> int:
 
 
 def _compile_sparql(
-    shapes: Graph, shape: Identifier, constraint: Identifier, target: str, path: Identifier | None
+    shapes: Graph,
+    shape: Identifier,
+    constraint: Identifier,
+    target: str,
+    path: Identifier | None,
+    plain_target: str = "",
 ) -> _Check:
     select = shapes.value(constraint, SH.select)
     if select is None or shapes.value(constraint, SH.ask) is not None:
@@ -767,6 +784,8 @@ def _compile_sparql(
     body = re.sub(r"\$(shapesGraph|currentShape)\b", r"?\1", body)
     if substitutions and "*" not in projection:
         projection += "".join(f" ?{name}" for name, _ in substitutions)
+    if substitutions and plain_target:  # its own default graph, no GRAPH <data> to filter on (``_run_check``)
+        target = plain_target
     query = f"{_prefixes(shapes, constraint)}\nSELECT DISTINCT {projection} WHERE {{ {target} {body}"
     message = _message(shapes, constraint, shape) or "SPARQL constraint not satisfied"
     severity = _severity(shapes, shape)
@@ -779,8 +798,13 @@ def _compile_shape(
     shape: Identifier,
     parameters: frozenset[Identifier] = frozenset(),
     lossy: frozenset[Identifier] = frozenset(),
+    *,
+    user_focus: bool = False,
 ) -> list[_Check]:
     """Every check of one shape with targets; ``_Unsupported`` when pySHACL must take it.
+
+    ``user_focus``: only the focus nodes whose results are kept for user data beside the knowledge base
+    (``_USER_FOCUS``).
 
     ``parameters`` are the parameters of the shapes graph's own constraint components (SHACL-SPARQL): a shape or
     property shape using one goes to pySHACL, since such a parameter, in any namespace, is a constraint.
@@ -791,7 +815,7 @@ def _compile_shape(
             raise _Unsupported("constraint component parameters " + ", ".join(sorted(map(str, used))))
     if (shape, RDF.type, RDFS.Class) in shapes:
         raise _Unsupported("implicit class target")
-    target = _target_pattern(shapes, shape)
+    target = _target_pattern(shapes, shape, user_focus=user_focus)
     if shapes.value(shape, SH.path) is not None:  # a property shape with its own targets
         raise _Unsupported("targets on a property shape")
     keys = set(shapes.predicates(shape)) - {RDF.type, RDFS.label, RDFS.comment, RDFS.seeAlso}
@@ -808,7 +832,8 @@ def _compile_shape(
         checks.extend(_compile_property_shape(shapes, prop, target, lossy))
     for constraint in shapes.objects(shape, SH.sparql):
         if not _is_deactivated(shapes, constraint):
-            checks.append(_compile_sparql(shapes, shape, constraint, target, None))
+            plain = _target_pattern(shapes, shape) if user_focus else ""
+            checks.append(_compile_sparql(shapes, shape, constraint, target, None, plain))
     return checks
 
 
@@ -1228,8 +1253,18 @@ def _has_shapes(shapes: Graph) -> bool:
 
 
 def _validate(
-    store: ox.Store, shapes: Graph, engine: Engine, user_data: bool, loaded: _Loaded | None
+    store: ox.Store,
+    shapes: Graph,
+    engine: Engine,
+    user_data: bool,
+    loaded: _Loaded | None,
+    *,
+    focus_pruning: bool = True,
 ) -> ValidationReport:
+    """The report of ``shapes`` on ``store``. For user data beside the knowledge base (``focus_pruning``), the
+    compiled shapes look only at the focus nodes whose results are kept (``_USER_FOCUS``), and a shape with none
+    is not run: the shapes of the knowledge base's own records cost nothing on a batch of cases. Off, the same
+    report is reached the long way (the tests compare the two)."""
     _check_shapes(shapes)
     raw: list[tuple] = []
     compiled: set[Identifier] = set()
@@ -1238,15 +1273,19 @@ def _validate(
     needs_shapes: list[_Check] = []
     if Engine(engine) is Engine.FAST:
         parameters = _custom_parameters(shapes)
+        user_focus = focus_pruning and user_data and _has_reference(store)  # see _USER_FOCUS
         for shape in progress(roots, desc="validating", unit="shape"):
             if _is_deactivated(shapes, shape):
                 compiled.add(shape)
                 continue
             try:
-                checks = _compile_shape(shapes, shape, parameters, lossy.predicates)
+                checks = _compile_shape(shapes, shape, parameters, lossy.predicates, user_focus=user_focus)
             except _Unsupported:
                 continue
             compiled.add(shape)
+            if user_focus and not store.query(f"ASK {{ {_target_pattern(shapes, shape, user_focus=True)} }}",
+                                              use_default_graph_as_union=True):  # fmt: skip
+                continue  # no focus node whose results are kept: a knowledge-base-only shape, for this data
             merged: dict[str, list[_Check]] = {}
             for check in checks:
                 if check.substitutions:
