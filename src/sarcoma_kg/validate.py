@@ -517,10 +517,10 @@ _USER_FOCUS = (
     f"|| NOT EXISTS {{ GRAPH <{REFERENCE_GRAPH}> {{ ?this ?focusP ?focusO }} }})"
 )
 """The focus nodes whose results a validation of user data beside the knowledge base keeps: those the data
-describes, or that nothing describes (``_described_only_by_reference`` drops the others). Filtered in the
-target, the constraints of a shape never run on the knowledge base's own nodes (an import batch: the
-shapes of sourced statements or staging rules have nothing left to check, the reference shape walks the
-batch's triples only)."""
+describes, or that nothing describes (``_described_only_by_reference`` drops the others). A shape with no such
+focus node is not run (an import batch: the shapes of sourced statements or staging rules). Only that question
+is asked with it: as a filter in every check's target it was measured slower than the checks on all their
+focus nodes (1.22 s vs 1.06 s per batch of 10,000 cases)."""
 
 
 def _target_pattern(shapes: Graph, shape: Identifier, *, user_focus: bool = False) -> str:
@@ -753,12 +753,7 @@ def _skip_not(text: str, i: int) -> int:
 
 
 def _compile_sparql(
-    shapes: Graph,
-    shape: Identifier,
-    constraint: Identifier,
-    target: str,
-    path: Identifier | None,
-    plain_target: str = "",
+    shapes: Graph, shape: Identifier, constraint: Identifier, target: str, path: Identifier | None
 ) -> _Check:
     select = shapes.value(constraint, SH.select)
     if select is None or shapes.value(constraint, SH.ask) is not None:
@@ -784,8 +779,6 @@ def _compile_sparql(
     body = re.sub(r"\$(shapesGraph|currentShape)\b", r"?\1", body)
     if substitutions and "*" not in projection:
         projection += "".join(f" ?{name}" for name, _ in substitutions)
-    if substitutions and plain_target:  # its own default graph, no GRAPH <data> to filter on (``_run_check``)
-        target = plain_target
     query = f"{_prefixes(shapes, constraint)}\nSELECT DISTINCT {projection} WHERE {{ {target} {body}"
     message = _message(shapes, constraint, shape) or "SPARQL constraint not satisfied"
     severity = _severity(shapes, shape)
@@ -798,13 +791,8 @@ def _compile_shape(
     shape: Identifier,
     parameters: frozenset[Identifier] = frozenset(),
     lossy: frozenset[Identifier] = frozenset(),
-    *,
-    user_focus: bool = False,
 ) -> list[_Check]:
     """Every check of one shape with targets; ``_Unsupported`` when pySHACL must take it.
-
-    ``user_focus``: only the focus nodes whose results are kept for user data beside the knowledge base
-    (``_USER_FOCUS``).
 
     ``parameters`` are the parameters of the shapes graph's own constraint components (SHACL-SPARQL): a shape or
     property shape using one goes to pySHACL, since such a parameter, in any namespace, is a constraint.
@@ -815,7 +803,7 @@ def _compile_shape(
             raise _Unsupported("constraint component parameters " + ", ".join(sorted(map(str, used))))
     if (shape, RDF.type, RDFS.Class) in shapes:
         raise _Unsupported("implicit class target")
-    target = _target_pattern(shapes, shape, user_focus=user_focus)
+    target = _target_pattern(shapes, shape)
     if shapes.value(shape, SH.path) is not None:  # a property shape with its own targets
         raise _Unsupported("targets on a property shape")
     keys = set(shapes.predicates(shape)) - {RDF.type, RDFS.label, RDFS.comment, RDFS.seeAlso}
@@ -832,8 +820,7 @@ def _compile_shape(
         checks.extend(_compile_property_shape(shapes, prop, target, lossy))
     for constraint in shapes.objects(shape, SH.sparql):
         if not _is_deactivated(shapes, constraint):
-            plain = _target_pattern(shapes, shape) if user_focus else ""
-            checks.append(_compile_sparql(shapes, shape, constraint, target, None, plain))
+            checks.append(_compile_sparql(shapes, shape, constraint, target, None))
     return checks
 
 
@@ -1261,10 +1248,10 @@ def _validate(
     *,
     focus_pruning: bool = True,
 ) -> ValidationReport:
-    """The report of ``shapes`` on ``store``. For user data beside the knowledge base (``focus_pruning``), the
-    compiled shapes look only at the focus nodes whose results are kept (``_USER_FOCUS``), and a shape with none
-    is not run: the shapes of the knowledge base's own records cost nothing on a batch of cases. Off, the same
-    report is reached the long way (the tests compare the two)."""
+    """The report of ``shapes`` on ``store``. For user data beside the knowledge base (``focus_pruning``), a
+    compiled shape without a focus node whose results are kept (``_USER_FOCUS``) is not run: the shapes of the
+    knowledge base's own records cost nothing on a batch of cases. Off, the same report is reached the long way
+    (the tests compare the two)."""
     _check_shapes(shapes)
     raw: list[tuple] = []
     compiled: set[Identifier] = set()
@@ -1279,7 +1266,7 @@ def _validate(
                 compiled.add(shape)
                 continue
             try:
-                checks = _compile_shape(shapes, shape, parameters, lossy.predicates, user_focus=user_focus)
+                checks = _compile_shape(shapes, shape, parameters, lossy.predicates)
             except _Unsupported:
                 continue
             compiled.add(shape)
