@@ -165,3 +165,23 @@ def test_materialised_stages_stream_batch_by_batch_with_the_turtle_triples(tmp_p
     staged = {t for t in found if t.predicate.value == "https://w3id.org/sarcoma-kg/computedStage"}
     assert 0 < len(staged) < CASES  # some cases (head, neck, ...) are not staged
     assert f"computed stage written for {len(staged)} of {CASES} case(s)" in result.stderr
+
+
+def test_materialised_stages_with_skip_invalid_are_those_of_the_turtle_import(
+    tmp_path, sheet, build_dir, small_batches
+):
+    """Each batch is staged on the store it was validated on, bad rows and all: the stages written are still
+    those of the kept cases only, the triples of the whole-sheet Turtle import of the same sheet."""
+    _break_row(sheet, 70, "diagnosis", "no such sarcoma")  # a row error, second batch
+    _break_row(sheet, 130, "recorded_stage", "IV")  # a shape violation, third batch
+    _break_row(sheet, 130, "distant_metastasis", "no")
+    _break_row(sheet, 130, "metastasis_sites", "")
+    streamed, turtle = tmp_path / "cohort.nt", tmp_path / "cohort.ttl"
+    result = _import(sheet, streamed, build_dir, "--skip-invalid", "--materialise-stage")
+    assert result.exit_code == 0, result.output
+    assert f"imported {CASES - 2} case(s)" in result.stderr
+    assert _import(sheet, turtle, build_dir, "--skip-invalid", "--materialise-stage").exit_code == 0
+    found = _triples(streamed, ox.RdfFormat.N_TRIPLES)
+    assert found == _triples(turtle, ox.RdfFormat.TURTLE)
+    staged = {t.subject.value for t in found if t.predicate.value == "https://w3id.org/sarcoma-kg/computedStage"}
+    assert staged and not {s for s in staged if s.endswith(("GEN-3-0069", "GEN-3-0129"))}

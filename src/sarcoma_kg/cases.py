@@ -1207,7 +1207,7 @@ class _BatchValidator:
     keeps every string it has seen, so a reused store grew by 100 MB per 10,000 cases.
     """
 
-    def __init__(self, kb: Graph, index: TermIndex, source_name: str, base: str) -> None:
+    def __init__(self, kb: Graph, index: TermIndex, source_name: str, base: str, *, keep_store: bool = False) -> None:
         from .validate import DATA_GRAPH, REFERENCE_GRAPH, load_shapes
 
         self.kb, self.index, self.base, self.source_name = kb, index, base, source_name
@@ -1218,18 +1218,23 @@ class _BatchValidator:
         self.kb_text = (store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()) if store is not None
                         else kb.serialize(format="nt", encoding="utf-8"))  # fmt: skip
         self.shapes = load_shapes()
+        self.keep_store = keep_store
+        self.store: ox.Store | None = None  # with ``keep_store``, the last batch's, for ``--materialise-stage``
 
     def check(self, batch: Sequence[CaseRecord], text: str) -> tuple[list[RowProblem], list[RowProblem]]:
         """Violations and warnings of ``batch``, whose N-Triples (without the source node) are ``text``. The batch
         is validated with its own source node, as if it were the whole sheet."""
         from .staging import shape_findings
 
+        self.store = None  # the previous batch's store, if kept, is let go before this one is built
         store = ox.Store()
         store.load(self.kb_text, format=ox.RdfFormat.N_TRIPLES, to_graph=self.reference)
         store.load(_source_ntriples(self.source_name, self.source, len(batch)), format=ox.RdfFormat.N_TRIPLES,
                    to_graph=self.data, lenient=True)  # fmt: skip
         store.load(text, format=ox.RdfFormat.N_TRIPLES, to_graph=self.data, lenient=True)  # see _check_base
-        return shape_findings(None, batch, self.kb, base=self.base, index=self.index, store=store, shapes=self.shapes)
+        found = shape_findings(None, batch, self.kb, base=self.base, index=self.index, store=store, shapes=self.shapes)
+        self.store = store if self.keep_store else None
+        return found
 
     def check_all(self, batches: Iterable[tuple[list[CaseRecord], str]]) -> Iterator[_CheckedBatch]:
         """Each batch with its violations and warnings, in the order given, one batch at a time.
@@ -1358,7 +1363,8 @@ def stream_cases(
     """Import a spreadsheet as N-Triples written to ``out`` batch by batch, in memory bounded by the batch.
 
     ``materialise_stage`` adds each staged case's ``sarc:computedStage`` after its batch, computed batch by batch
-    (``staging.computed_stage_ntriples``): the triples of ``materialise_stages`` on the whole sheet.
+    (``staging.validation_store_stage_ntriples``, on the store the batch was validated on): the triples of
+    ``materialise_stages`` on the whole sheet.
 
     The same checks, shapes and problems as ``import_cases`` (which it equals triple for triple): rows are read as
     they come (CSV/TSV; a workbook is read whole by python-calamine), checked, and every ``VALIDATION_BATCH``
@@ -1375,7 +1381,7 @@ def stream_cases(
     header = _header_problems(stream.columns)
     if header:
         raise CaseImportError(name, header, ignored_columns=ignored)
-    validator = _BatchValidator(kb, index, name, base)
+    validator = _BatchValidator(kb, index, name, base, keep_store=materialise_stage)
     check = _check_row(index, stream.decimal_comma)
     problems: list[RowProblem] = []
     warnings: set[RowProblem] = set()
@@ -1403,9 +1409,11 @@ def stream_cases(
             written = text if good is batch else "".join(_ntriples(good, index, validator.source, base))
             out.write(written.encode())
             if materialise_stage:
-                from .staging import computed_stage_ntriples  # staging builds on this module
+                from .staging import validation_store_stage_ntriples  # staging builds on this module
 
-                stages, found_stages = computed_stage_ntriples(validator.kb_text, written, good, index, base=base)
+                assert validator.store is not None, "kept by the validator (keep_store)"
+                stages, found_stages = validation_store_stage_ntriples(validator.store, good, index, base=base)
+                validator.store = None  # not held while the next batch is read
                 out.write(stages.encode())
                 staged += found_stages
         count += len(good)

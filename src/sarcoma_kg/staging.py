@@ -32,6 +32,7 @@ __all__ = [
     "shape_problems",
     "stage_cases",
     "stage_graph",
+    "validation_store_stage_ntriples",
 ]
 
 CASE_STAGES_QUERY = "case-stages"
@@ -101,11 +102,12 @@ def stage_graph(graph: Graph, *, cases: Sequence[str] | None = None) -> QueryRes
     return _stage_store(store, text)
 
 
-def _stage_store(store: ox.Store, text: str) -> QueryResult:
+def _stage_store(store: ox.Store, text: str, *, union: bool = False) -> QueryResult:
     """``case-stages`` (``text``, with its VALUES block) straight on Oxigraph: the stored query was checked
     read-only when loaded, and re-parsing it with rdflib's parser to check again costs seconds once the VALUES
-    block lists tens of thousands of cases."""
-    solutions = store.query(text)
+    block lists tens of thousands of cases. ``union``: on the union of the store's graphs (a validation store,
+    with the knowledge base and the cases in two named graphs)."""
+    solutions = store.query(text, use_default_graph_as_union=union)
     columns = tuple(v.value for v in solutions.variables)
     rows = tuple(tuple(from_ox(solution[name]) for name in columns) for solution in solutions)
     return QueryResult(columns, rows)
@@ -143,8 +145,25 @@ def computed_stage_ntriples(
     store = ox.Store()
     store.load(kb_ntriples, format=ox.RdfFormat.N_TRIPLES)
     store.load(cases_ntriples, format=ox.RdfFormat.N_TRIPLES, lenient=True)  # the importer's own text
+    return _stages_ntriples(store, records, index, base, union=False)
+
+
+def validation_store_stage_ntriples(
+    store: ox.Store, records: Sequence[CaseRecord], index: TermIndex, *, base: str = str(CASE)
+) -> tuple[str, int]:
+    """``computed_stage_ntriples`` on the validation store the batch was just validated on (the knowledge base
+    and the batch in their two graphs, queried as one), instead of a second store built for staging alone
+    (issue 15: half a second per batch of 10,000 cases). ``records`` may be fewer than the store's cases (the
+    rows left out by ``--skip-invalid``): the VALUES block stages these only, and each case's stage depends on
+    its own nodes alone, so the other cases and the sheet's source node change nothing."""
+    return _stages_ntriples(store, records, index, base, union=True)
+
+
+def _stages_ntriples(
+    store: ox.Store, records: Sequence[CaseRecord], index: TermIndex, base: str, *, union: bool
+) -> tuple[str, int]:
     text = _for_cases(get_query(CASE_STAGES_QUERY).text, [case_nodes(r.case_id, base).case for r in records])
-    staged = list(_computed_stages(_stage_store(store, text), index, base))
+    staged = list(_computed_stages(_stage_store(store, text, union=union), index, base))
     return "".join(f"{case.n3()} {SARC.computedStage.n3()} {stage.n3()} .\n" for case, stage in staged), len(staged)
 
 

@@ -512,8 +512,20 @@ def _value_test(shapes: Graph, node: Identifier, key: URIRef, obj: Identifier, j
     raise _Unsupported(str(key))
 
 
-def _target_pattern(shapes: Graph, shape: Identifier) -> str:
-    """A group pattern binding ?this to each focus node of ``shape`` (distinct)."""
+_USER_FOCUS = (
+    f"FILTER(EXISTS {{ GRAPH <{DATA_GRAPH}> {{ ?this ?focusP ?focusO }} }} "
+    f"|| NOT EXISTS {{ GRAPH <{REFERENCE_GRAPH}> {{ ?this ?focusP ?focusO }} }})"
+)
+"""The focus nodes whose results a validation of user data beside the knowledge base keeps: those the data
+describes, or that nothing describes (``_described_only_by_reference`` drops the others). A shape with no such
+focus node is not run (an import batch: the shapes of sourced statements or staging rules). Only that question
+is asked with it: as a filter in every check's target it was measured slower than the checks on all their
+focus nodes (1.22 s vs 1.06 s per batch of 10,000 cases)."""
+
+
+def _target_pattern(shapes: Graph, shape: Identifier, *, user_focus: bool = False) -> str:
+    """A group pattern binding ?this to each focus node of ``shape`` (distinct); with ``user_focus``, only the
+    focus nodes whose results are kept for user data (``_USER_FOCUS``)."""
     branches = []
     for cls in shapes.objects(shape, SH.targetClass):
         branches.append(f"?cls {RDFS.subClassOf.n3()}* {_sparql_term(cls)} . ?this a ?cls .")
@@ -525,7 +537,7 @@ def _target_pattern(shapes: Graph, shape: Identifier) -> str:
     for prop in shapes.objects(shape, SH.targetObjectsOf):
         branches.append(f"?targetSubject {_sparql_term(prop)} ?this .")
     union = " UNION ".join(f"{{ {b} }}" for b in branches)
-    return f"{{ SELECT DISTINCT ?this WHERE {{ {union} }} }}"
+    return f"{{ SELECT DISTINCT ?this WHERE {{ {union} {_USER_FOCUS if user_focus else ''} }} }}"
 
 
 def _message(shapes: Graph, *nodes: Identifier) -> str | None:
@@ -1228,8 +1240,18 @@ def _has_shapes(shapes: Graph) -> bool:
 
 
 def _validate(
-    store: ox.Store, shapes: Graph, engine: Engine, user_data: bool, loaded: _Loaded | None
+    store: ox.Store,
+    shapes: Graph,
+    engine: Engine,
+    user_data: bool,
+    loaded: _Loaded | None,
+    *,
+    focus_pruning: bool = True,
 ) -> ValidationReport:
+    """The report of ``shapes`` on ``store``. For user data beside the knowledge base (``focus_pruning``), a
+    compiled shape without a focus node whose results are kept (``_USER_FOCUS``) is not run: the shapes of the
+    knowledge base's own records cost nothing on a batch of cases. Off, the same report is reached the long way
+    (the tests compare the two)."""
     _check_shapes(shapes)
     raw: list[tuple] = []
     compiled: set[Identifier] = set()
@@ -1238,6 +1260,7 @@ def _validate(
     needs_shapes: list[_Check] = []
     if Engine(engine) is Engine.FAST:
         parameters = _custom_parameters(shapes)
+        user_focus = focus_pruning and user_data and _has_reference(store)  # see _USER_FOCUS
         for shape in progress(roots, desc="validating", unit="shape"):
             if _is_deactivated(shapes, shape):
                 compiled.add(shape)
@@ -1247,6 +1270,9 @@ def _validate(
             except _Unsupported:
                 continue
             compiled.add(shape)
+            if user_focus and not store.query(f"ASK {{ {_target_pattern(shapes, shape, user_focus=True)} }}",
+                                              use_default_graph_as_union=True):  # fmt: skip
+                continue  # no focus node whose results are kept: a knowledge-base-only shape, for this data
             merged: dict[str, list[_Check]] = {}
             for check in checks:
                 if check.substitutions:
